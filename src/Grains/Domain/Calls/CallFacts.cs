@@ -1,0 +1,73 @@
+using System.Collections.Immutable;
+using CallGrains.Domain.Pushes;
+
+namespace CallGrains.Domain.Calls;
+
+/// <summary>
+/// Everything a session's pushes have said, merged so that the order they arrived in cannot matter:
+/// earliest time per leg stage, sets for digits and problems, and a deterministic pick where two items
+/// disagree. This is what a grain keeps in memory instead of the raw items.
+/// </summary>
+/// <param name="Items">Distinct items merged so far: the view's version.</param>
+/// <param name="Legs">Status facts per dialled number (<c>called</c>).</param>
+/// <param name="UnplacedStage">How far events that name no number (or collected digits) got the call.</param>
+/// <param name="Disconnect">The disconnect the view reports: the earliest, ties broken by item key.</param>
+/// <param name="CollectInfoSeen">A <c>collectInfo</c> arrived, with or without digits: a prompt was answered.</param>
+/// <param name="Cdr">The CDR the view reports: the most complete, then the latest end, then the greatest key.</param>
+/// <param name="UserData">The ordinal-least <c>userData</c> of status and unknown events; the chosen CDR's wins over it.</param>
+/// <param name="Caller">The ordinal-least <c>caller</c> of status events; the CDR's <c>callerNum</c> stands in for it.</param>
+public sealed record CallFacts(
+    string SessionId,
+    int Items,
+    ImmutableSortedDictionary<string, LegFacts> Legs,
+    CallStatus? UnplacedStage,
+    Picked<StatusEvent>? Disconnect,
+    bool CollectInfoSeen,
+    ImmutableSortedSet<DigitPress> Digits,
+    Picked<CdrView>? Cdr,
+    string? UserData,
+    string? Caller,
+    ImmutableSortedSet<string> Problems)
+{
+    public static CallFacts Empty(string sessionId) => new(
+        sessionId,
+        Items: 0,
+        ImmutableSortedDictionary.Create<string, LegFacts>(StringComparer.Ordinal),
+        UnplacedStage: null,
+        Disconnect: null,
+        CollectInfoSeen: false,
+        ImmutableSortedSet<DigitPress>.Empty,
+        Cdr: null,
+        UserData: null,
+        Caller: null,
+        ImmutableSortedSet.Create<string>(StringComparer.Ordinal));
+}
+
+/// <summary>
+/// What status pushes said about one dialled number. <see cref="FirstSeen"/> orders legs when no CDR or
+/// disconnect names A: the second of the leg's earliest event (unknown times last), and the furthest stage
+/// the leg reached in that second (a disconnect counts as dialling: it ends the call, it does not move a leg).
+/// </summary>
+public sealed record LegFacts(
+    string Number,
+    DateTimeOffset? DialedAt,
+    DateTimeOffset? RingingAt,
+    DateTimeOffset? AnsweredAt,
+    CallStatus Stage,
+    (DateTimeOffset At, int Stage) FirstSeen);
+
+/// <summary>One of several items that say the same kind of thing, with what decides between them.</summary>
+public sealed record Picked<T>(T Value, string Key, DateTimeOffset? At, int Weight);
+
+/// <summary>Digits collected by one <c>collectInfo</c>; ordered by time (unknown last), then digits, then identity.</summary>
+public sealed record DigitPress(DateTimeOffset? At, string Digits, string Key) : IComparable<DigitPress>
+{
+    public int CompareTo(DigitPress? other)
+    {
+        if (other is null) return 1;
+        var byTime = (At ?? DateTimeOffset.MaxValue).CompareTo(other.At ?? DateTimeOffset.MaxValue);
+        if (byTime != 0) return byTime;
+        var byDigits = string.CompareOrdinal(Digits, other.Digits);
+        return byDigits != 0 ? byDigits : string.CompareOrdinal(Key, other.Key);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace CallGrains.Domain.Pushes;
+
+/// <summary>
+/// Splits a push body into the items CallGrains keeps, or says why the push cannot be kept at all.
+/// Only what routing needs is checked here (JSON, <c>eventType</c>, every item's <c>sessionId</c>, the size of
+/// <c>feeLst</c>); every other field is kept as received and read tolerantly by the fold.
+/// </summary>
+public static class PushEnvelope
+{
+    public const int MaxCdrsPerPush = 50;
+    public const int MaxIdLength = 256;
+    public const int MaxDepth = 64;
+
+    private static readonly JsonDocumentOptions Options = new() { MaxDepth = MaxDepth };
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    public static PushParse Parse(ReadOnlyMemory<byte> body)
+    {
+        // A byte order mark is not JSON, but it does not make the push unkeepable either.
+        if (body.Span.StartsWith(Utf8Bom)) body = body[Utf8Bom.Length..];
+
+        // The reader only checks UTF-8 where it has to; string contents are transcoded lazily and would throw
+        // later, so the whole body is checked up front.
+        if (!Utf8.IsValid(body.Span))
+            return PushParse.Reject("The body is not valid UTF-8.");
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, Options);
+        }
+        catch (JsonException ex)
+        {
+            return PushParse.Reject($"The body is not valid JSON: {ex.Message}");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                return PushParse.Reject($"A push is a JSON object, not {Article(root.ValueKind)}.");
+            if (NonEmptyString(root, "eventType") is not { } eventType)
+                return PushParse.Reject("The push has no eventType (a non-empty string).");
+
+            return eventType == PushItem.FeeEventType ? ParseFee(root) : ParseStatus(root, eventType);
+        }
+    }
+
+    private static PushParse ParseStatus(JsonElement root, string eventType)
+    {
+        if (!root.TryGetProperty("statusInfo", out var info) || info.ValueKind != JsonValueKind.Object)
+            return PushParse.Reject($"The '{Shorten(eventType)}' push has no statusInfo object.");
+        if (CheckIds(info, "statusInfo", out var sessionId) is { } problem)
+            return PushParse.Reject(problem);
+        return PushParse.Accept([new PushItem(sessionId, eventType, root.GetRawText())]);
+    }
+
+    private static PushParse ParseFee(JsonElement root)
+    {
+        if (!root.TryGetProperty("feeLst", out var list) || list.ValueKind != JsonValueKind.Array)
+            return PushParse.Reject("The fee push has no feeLst array.");
+        var count = list.GetArrayLength();
+        if (count is 0 or > MaxCdrsPerPush)
+            return PushParse.Reject($"feeLst holds {count} CDRs; a fee push carries 1 to {MaxCdrsPerPush}.");
+
+        // All or nothing: the platform re-sends the whole batch, so storing part of it would only split one push in two.
+        var items = new List<PushItem>(count);
+        var index = 0;
+        foreach (var cdr in list.EnumerateArray())
+        {
+            var where = $"feeLst[{index++}]";
+            if (cdr.ValueKind != JsonValueKind.Object)
+                return PushParse.Reject($"{where} is not a JSON object; nothing of this push was stored.");
+            if (CheckIds(cdr, where, out var sessionId) is { } problem)
+                return PushParse.Reject($"{problem} Nothing of this push was stored.");
+            items.Add(new PushItem(sessionId, PushItem.FeeEventType, cdr.GetRawText()));
+        }
+        return PushParse.Accept(items);
+    }
+
+    private static string? CheckIds(JsonElement item, string where, out string sessionId)
+    {
+        sessionId = NonEmptyString(item, "sessionId") ?? "";
+        if (sessionId.Length == 0)
+            return $"{where} has no sessionId (a non-empty string).";
+        if (sessionId.Length > MaxIdLength)
+            return $"{where}.sessionId is {sessionId.Length} characters; at most {MaxIdLength} are allowed.";
+        if (NonEmptyString(item, "userData") is { Length: > MaxIdLength } userData)
+            return $"{where}.userData is {userData.Length} characters; at most {MaxIdLength} are allowed.";
+        return null;
+    }
+
+    /// <summary>The property as a non-empty string; null when absent, not a string, empty, or an escape that is not valid UTF-16.</summary>
+    private static string? NonEmptyString(JsonElement item, string name)
+    {
+        if (!item.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String) return null;
+        try
+        {
+            return value.GetString() is { Length: > 0 } text ? text : null;
+        }
+        catch (InvalidOperationException)
+        {
+            // A lone surrogate escape ("\uD800") is valid JSON grammar but not text.
+            return null;
+        }
+    }
+
+    private static string Shorten(string text) => text.Length <= 64 ? text : text[..61] + "...";
+
+    private static string Article(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+}
+
+/// <summary>Either the items of a push that can be kept, or why it cannot be kept at all (a 400).</summary>
+public sealed record PushParse(IReadOnlyList<PushItem>? Items, string? Rejection)
+{
+    public bool Accepted => Items is not null;
+    public static PushParse Accept(IReadOnlyList<PushItem> items) => new(items, null);
+    public static PushParse Reject(string detail) => new(null, detail);
+}

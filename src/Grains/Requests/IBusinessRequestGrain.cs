@@ -1,0 +1,63 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace CallGrains.Requests;
+
+/// <summary>
+/// The business request (a taxi order, a parcel, a sign-up) that starts calls with one <c>userData</c>.
+/// Holds the registration, persisted in Orleans grain storage, and the latest summary of each of its calls.
+/// Registration and calls may arrive in either order.
+/// </summary>
+public interface IBusinessRequestGrain : IGrainWithStringKey
+{
+    /// <summary>Registers or updates the request; true when it was not registered before.</summary>
+    Task<bool> RegisterAsync(RequestRegistration registration);
+
+    /// <summary>Keeps the call's latest summary; an older version than the one held is ignored.</summary>
+    Task TrackCallAsync(CallSummary summary);
+
+    /// <summary>The registration, or null when the request was never registered.</summary>
+    [ReadOnly]
+    Task<RequestRegistration?> GetRegistrationAsync();
+
+    /// <summary>The request with its calls, or null when it was neither registered nor seen in a push.</summary>
+    [ReadOnly]
+    Task<RequestSnapshot?> GetAsync();
+}
+
+[GenerateSerializer, Immutable, Alias("callgrains.request-registration")]
+public sealed record RequestRegistration(
+    [property: Id(0)] string Kind,
+    [property: Id(1)] string BusinessId,
+    [property: Id(2)] ImmutableSortedDictionary<string, string> Attributes,
+    [property: Id(3)] DateTimeOffset RegisteredAt,
+    [property: Id(4)] DateTimeOffset UpdatedAt);
+
+/// <summary>A call as its request sees it. Status and outcome are the contract's words ("no-answer").</summary>
+[GenerateSerializer, Immutable, Alias("callgrains.call-summary")]
+public sealed record CallSummary(
+    [property: Id(0)] string SessionId,
+    [property: Id(1)] string Status,
+    [property: Id(2)] string? Outcome,
+    [property: Id(3)] bool Final,
+    [property: Id(4)] DateTimeOffset UpdatedAt,
+    [property: Id(5)] int Version);
+
+[GenerateSerializer, Immutable, Alias("callgrains.request-snapshot")]
+public sealed record RequestSnapshot(
+    [property: Id(0)] string UserData,
+    [property: Id(1)] RequestRegistration? Registration,
+    [property: Id(2)] ImmutableArray<CallSummary> Calls);
+
+public static class BusinessRequestKey
+{
+    public const string Prefix = "u:";
+
+    public static string For(string userData) => Prefix + userData;
+
+    public static string UserDataOf(string grainKey) =>
+        grainKey.StartsWith(Prefix, StringComparison.Ordinal) ? grainKey[Prefix.Length..] : grainKey;
+
+    public static IBusinessRequestGrain GetBusinessRequest(this IGrainFactory grains, string userData) =>
+        grains.GetGrain<IBusinessRequestGrain>(For(userData));
+}

@@ -1,0 +1,78 @@
+namespace CallGrains.Storage.InMemory;
+
+/// <summary>
+/// The embedded default: journal and projections in process memory. Nothing survives a restart.
+/// One lock keeps an append and its projection upsert atomic, as a transaction would.
+/// </summary>
+public sealed class InMemoryStore : IPushJournal, ICallsProjection, IRequestsProjection
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, List<JournalEntry>> _journal = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CallRow> _calls = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RequestRow> _requests = new(StringComparer.Ordinal);
+
+    public Task AppendAsync(JournalEntry entry, CallRow call, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_journal.TryGetValue(entry.SessionId, out var entries))
+                _journal[entry.SessionId] = entries = [];
+            // Same rule as the database's unique (session, item key): a re-append is a no-op.
+            if (!entries.Exists(e => e.ItemKey == entry.ItemKey))
+                entries.Add(entry);
+            if (!_calls.TryGetValue(call.SessionId, out var existing) || existing.Version <= call.Version)
+                _calls[call.SessionId] = call;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<JournalEntry> entries = _journal.TryGetValue(sessionId, out var list) ? [.. list] : [];
+            return Task.FromResult(entries);
+        }
+    }
+
+    public Task<CallPage> ListAsync(CallQuery query, CancellationToken cancellationToken = default)
+    {
+        List<CallRow> rows;
+        lock (_gate)
+        {
+            rows = _calls.Values
+                .Where(r => query.UserData is null || r.UserData == query.UserData)
+                .Where(r => query.Status is null || r.Status == query.Status)
+                .Where(r => query.Outcome is null || r.Outcome == query.Outcome)
+                .Where(r => query.Since is null || r.FirstReceivedAt >= query.Since)
+                .Where(r => query.Until is null || r.FirstReceivedAt < query.Until)
+                .Where(r => query.Cursor is null || query.Cursor.Precedes(r))
+                .OrderByDescending(r => r.FirstReceivedAt)
+                .ThenByDescending(r => r.SessionId, StringComparer.Ordinal)
+                .Take(query.Limit + 1)
+                .ToList();
+        }
+        var hasMore = rows.Count > query.Limit;
+        if (hasMore) rows.RemoveAt(rows.Count - 1);
+        return Task.FromResult(new CallPage(rows, hasMore ? CallCursor.After(rows[^1]) : null));
+    }
+
+    public Task UpsertAsync(RequestRow request, CancellationToken cancellationToken = default)
+    {
+        lock (_gate) _requests[request.UserData] = request;
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<RequestRow>> ListByBusinessIdAsync(string businessId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<RequestRow> rows = _requests.Values
+                .Where(r => r.BusinessId == businessId)
+                .OrderBy(r => r.RegisteredAt)
+                .ThenBy(r => r.UserData, StringComparer.Ordinal)
+                .ToList();
+            return Task.FromResult(rows);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+namespace CallGrains.Storage;
+
+/// <summary>
+/// The push journal: append-only, read back by session in arrival order.
+/// An append also upserts the call's projection row in the same transaction, because a push
+/// is acknowledged only when both are committed. Calls are independent, so many appends can share
+/// one transaction (group commit) without changing this contract.
+/// </summary>
+public interface IPushJournal
+{
+    /// <summary>Commits the entry and the call row together; throws <see cref="StoreUnavailableException"/> when the store cannot commit.</summary>
+    Task AppendAsync(JournalEntry entry, CallRow call, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The calls projection: the rows behind list queries.</summary>
+public interface ICallsProjection
+{
+    Task<CallPage> ListAsync(CallQuery query, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The requests projection: registrations, listed by business id.</summary>
+public interface IRequestsProjection
+{
+    Task UpsertAsync(RequestRow request, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<RequestRow>> ListByBusinessIdAsync(string businessId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The store could not commit or read: callers answer 503 and acknowledge nothing.</summary>
+/// <remarks>Crosses grain boundaries, so it carries a message only: see <see cref="WithoutDriverDetail"/>.</remarks>
+[GenerateSerializer, Alias("callgrains.store-unavailable")]
+public sealed class StoreUnavailableException : Exception
+{
+    public StoreUnavailableException(string message, Exception? inner = null) : base(message, inner)
+    {
+    }
+
+    /// <summary>The same failure without the driver's exception, which Orleans cannot send between silos and clients.</summary>
+    public StoreUnavailableException WithoutDriverDetail() => InnerException is null ? this : new StoreUnavailableException(Message);
+}
