@@ -1,0 +1,28 @@
+using CallGrains.Api.Calls;
+using CallGrains.Api.Operations;
+using CallGrains.Api.Pushes;
+using CallGrains.Api.Requests;
+
+namespace CallGrains.Api.Hosting;
+
+/// <summary>The whole service as one composable unit, so tests start exactly what <c>dotnet run</c> starts.</summary>
+public static class CallGrainsApp
+{
+    /// <param name="configure">Runs after the service's own registrations, so a test can replace one of them.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddCallGrainsOptions();
+        builder.AddCallGrainsOrleans();
+        builder.AddCallGrainsHttp();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseCallGrainsHttp();
+        app.MapPushEndpoints();
+        app.MapCallEndpoints();
+        app.MapRequestEndpoints();
+        app.MapOperationsEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CallGrains.Api.Hosting;
+
+/// <summary>Bound from the "CallGrains" configuration section (appsettings, environment CallGrains__*, command line).</summary>
+public sealed class CallGrainsOptions
+{
+    public const string Section = "CallGrains";
+
+    /// <summary>Bearer keys for the business endpoints; empty means they are open.</summary>
+    public string[] ApiKeys { get; set; } = [];
+
+    /// <summary>Largest accepted push or request body; larger ones get 413.</summary>
+    [Range(1024, 64 * 1024 * 1024)]
+    public long MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Seconds a client is told to wait (Retry-After) when the store cannot commit.</summary>
+    [Range(1, 3600)]
+    public int RetryAfterSeconds { get; set; } = 5;
+
+    public EmbeddedSiloOptions Embedded { get; set; } = new();
+}
+
+/// <summary>The in-process silo of the embedded default (localhost clustering, memory storage).</summary>
+public sealed class EmbeddedSiloOptions
+{
+    [Range(1, 65535)]
+    public int SiloPort { get; set; } = 11111;
+
+    [Range(1, 65535)]
+    public int GatewayPort { get; set; } = 30000;
+}

@@ -1,0 +1,84 @@
+using CallGrains.Api.Operations;
+using CallGrains.Domain.Calls;
+using CallGrains.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+
+namespace CallGrains.Api.Hosting;
+
+public static class HostingExtensions
+{
+    public static WebApplicationBuilder AddCallGrainsOptions(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<CallGrainsOptions>()
+            .Bind(builder.Configuration.GetSection(CallGrainsOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+
+    /// <summary>
+    /// With <c>ConnectionStrings:CallGrains</c> the API is a stateless client of the silo cluster and reads
+    /// lists from the projections directly. Without it, the API hosts its own silo: one process, nothing
+    /// to install, nothing durable.
+    /// </summary>
+    public static WebApplicationBuilder AddCallGrainsOrleans(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(ClusterSettings.ConnectionStringName);
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            var cluster = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
+            builder.UseOrleansClient(client => client
+                .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId))
+                .UseCallGrainsPostgresClustering(connectionString));
+            builder.Services.AddCallGrainsPostgres(connectionString);
+            return builder;
+        }
+
+        var embedded = builder.Configuration.GetSection(CallGrainsOptions.Section).Get<CallGrainsOptions>()?.Embedded ?? new();
+        builder.UseOrleans(silo => silo
+            .UseLocalhostClustering(embedded.SiloPort, embedded.GatewayPort)
+            .UseCallGrainsInMemoryStorage());
+        builder.Services.AddHostedService<EmbeddedModeNotice>();
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddCallGrainsHttp(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<StoreOutageHandler>();
+        builder.Services.ConfigureHttpJsonOptions(o => CallJson.Configure(o.SerializerOptions));
+        builder.Services.AddOpenApi();
+        builder.Services.AddSingleton<PushMetrics>();
+        builder.Services.AddSingleton<ApiKeyFilter>();
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var limit = context.Configuration.GetSection(CallGrainsOptions.Section).Get<CallGrainsOptions>()?.MaxBodyBytes;
+            kestrel.Limits.MaxRequestBodySize = limit ?? new CallGrainsOptions().MaxBodyBytes;
+        });
+        return builder;
+    }
+
+    public static WebApplication UseCallGrainsHttp(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+}
+
+/// <summary>Says once, loudly, that the embedded default keeps nothing across restarts.</summary>
+internal sealed partial class EmbeddedModeNotice(ILogger<EmbeddedModeNotice> logger, IOptions<CallGrainsOptions> options) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        LogEmbedded(logger, options.Value.Embedded.SiloPort);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedded mode: in-process silo on port {SiloPort} with in-memory storage. NOTHING IS DURABLE: every call, push and request is lost when this process stops. Configure PostgreSQL for durable storage.")]
+    private static partial void LogEmbedded(ILogger logger, int siloPort);
+}

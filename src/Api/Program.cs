@@ -1,0 +1,4 @@
+using CallGrains.Api.Hosting;
+
+var app = CallGrainsApp.Build(args);
+app.Run();

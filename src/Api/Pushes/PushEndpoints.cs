@@ -1,0 +1,87 @@
+using CallGrains.Api.Hosting;
+using CallGrains.Api.Operations;
+using CallGrains.Domain.Pushes;
+using CallGrains.Sessions;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace CallGrains.Api.Pushes;
+
+/// <summary>
+/// The platform side. All three paths dispatch on <c>eventType</c>: a push sent to the "wrong" URL is
+/// still kept, because a status push that is refused is lost for good.
+/// </summary>
+public static class PushEndpoints
+{
+    public static WebApplication MapPushEndpoints(this WebApplication app)
+    {
+        var pushes = app.MapGroup("/v1/huawei").WithTags("Pushes");
+        pushes.MapPost("/status", ReceiveAsync).WithName("PushStatus");
+        pushes.MapPost("/fee", ReceiveAsync).WithName("PushFee");
+        pushes.MapPost("/events", ReceiveAsync).WithName("PushEvents");
+        return app;
+    }
+
+    public static async Task<Results<Ok<PushAck>, ProblemHttpResult>> ReceiveAsync(
+        HttpContext http,
+        IGrainFactory grains,
+        TimeProvider clock,
+        PushMetrics metrics,
+        IOptions<CallGrainsOptions> options)
+    {
+        var limit = options.Value.MaxBodyBytes;
+        if (http.Request.ContentLength > limit)
+        {
+            metrics.Rejected();
+            return Problems.TooLarge(limit);
+        }
+
+        var body = await ReadBodyAsync(http, limit);
+        if (body is null)
+        {
+            metrics.Rejected();
+            return Problems.TooLarge(limit);
+        }
+
+        var parsed = PushEnvelope.Parse(body.Value);
+        if (!parsed.Accepted)
+        {
+            metrics.Rejected();
+            return Problems.BadRequest(parsed.Rejection!);
+        }
+
+        // Acknowledge only when every item returned, i.e. every item is committed. A failure propagates
+        // to the exception handler as a 503, and a retry is harmless because stored items are duplicates.
+        var receivedAt = clock.GetUtcNow();
+        var results = await Task.WhenAll(parsed.Items!.Select(item =>
+            grains.GetCallSession(item.SessionId).RecordAsync(new IncomingItem(item.EventType, item.Body, receivedAt))));
+
+        var duplicates = results.Count(r => r.Duplicate);
+        metrics.Accepted(results.Length - duplicates, duplicates);
+        return TypedResults.Ok(PushAck.Success);
+    }
+
+    /// <summary>Reads the whole body, or null when it exceeds the limit (chunked bodies have no length up front).</summary>
+    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpContext http, long limit)
+    {
+        var sizeFeature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false }) sizeFeature.MaxRequestBodySize = limit;
+        using var buffer = new MemoryStream(http.Request.ContentLength is { } length ? (int)length : 4096);
+        try
+        {
+            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+        return buffer.Length > limit ? null : buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+}
+
+/// <summary>The acknowledgement the platform requires: exactly this body with 200.</summary>
+public sealed record PushAck(string Resultcode, string Resultdesc)
+{
+    public static PushAck Success { get; } = new("0", "Success");
+}

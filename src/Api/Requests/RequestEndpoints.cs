@@ -1,0 +1,117 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using CallGrains.Api.Hosting;
+using CallGrains.Api.Operations;
+using CallGrains.Requests;
+using CallGrains.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace CallGrains.Api.Requests;
+
+/// <summary>The business side: register the request behind a userData, read it with its calls.</summary>
+public static class RequestEndpoints
+{
+    public const int MaxUserDataLength = 256;
+    public const int MaxFieldLength = 128;
+
+    public static WebApplication MapRequestEndpoints(this WebApplication app)
+    {
+        var requests = app.MapGroup("/v1/requests").WithTags("Requests").AddEndpointFilter<ApiKeyFilter>();
+        requests.MapPut("/{userData}", RegisterAsync).WithName("RegisterRequest").Accepts<RequestBody>("application/json");
+        requests.MapGet("/{userData}", GetAsync).WithName("GetRequest");
+        requests.MapGet("/", ListAsync).WithName("ListRequests");
+        return app;
+    }
+
+    public static async Task<Results<Created<RequestView>, Ok<RequestView>, ProblemHttpResult>> RegisterAsync(
+        string userData, HttpRequest http, IGrainFactory grains, TimeProvider clock, IOptions<CallGrainsOptions> options)
+    {
+        if (userData.Length is 0 or > MaxUserDataLength)
+            return Problems.BadRequest($"userData must be 1 to {MaxUserDataLength} characters.");
+        if (http.ContentLength > options.Value.MaxBodyBytes) return Problems.TooLarge(options.Value.MaxBodyBytes);
+
+        RequestBody? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<RequestBody>(http.Body, JsonSerializerOptions.Web, http.HttpContext.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            return Problems.BadRequest($"The body is not a request registration: {ex.Message}");
+        }
+        if (body?.Validate() is { } error) return Problems.BadRequest(error);
+
+        var now = clock.GetUtcNow();
+        var registration = new RequestRegistration(body!.Kind!, body.BusinessId!,
+            (body.Attributes ?? []).ToImmutableSortedDictionary(StringComparer.Ordinal), now, now);
+        var grain = grains.GetBusinessRequest(userData);
+        var created = await grain.RegisterAsync(registration);
+        var view = RequestView.Of((await grain.GetAsync())!);
+        return created
+            ? TypedResults.Created($"/v1/requests/{Uri.EscapeDataString(userData)}", view)
+            : TypedResults.Ok(view);
+    }
+
+    public static async Task<Results<Ok<RequestView>, ProblemHttpResult>> GetAsync(string userData, IGrainFactory grains)
+    {
+        var snapshot = await grains.GetBusinessRequest(userData).GetAsync();
+        return snapshot is null
+            ? Problems.NotFound($"No request '{userData}' was registered and no call carried it.")
+            : TypedResults.Ok(RequestView.Of(snapshot));
+    }
+
+    public static async Task<Results<Ok<RequestList>, ProblemHttpResult>> ListAsync(
+        string? businessId, IRequestsProjection projection, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(businessId)) return Problems.BadRequest("businessId is required.");
+        var rows = await projection.ListByBusinessIdAsync(businessId, cancellationToken);
+        var snapshots = await Task.WhenAll(rows.Select(r => grains.GetBusinessRequest(r.UserData).GetAsync()));
+        return TypedResults.Ok(new RequestList([.. snapshots.OfType<RequestSnapshot>().Select(RequestView.Of)]));
+    }
+}
+
+/// <summary>The body of PUT /v1/requests/{userData}.</summary>
+public sealed record RequestBody(string? Kind, string? BusinessId, Dictionary<string, string>? Attributes)
+{
+    internal string? Validate()
+    {
+        if (string.IsNullOrEmpty(Kind) || Kind.Length > RequestEndpoints.MaxFieldLength)
+            return $"kind is required: a string of 1 to {RequestEndpoints.MaxFieldLength} characters.";
+        if (string.IsNullOrEmpty(BusinessId) || BusinessId.Length > RequestEndpoints.MaxFieldLength)
+            return $"businessId is required: a string of 1 to {RequestEndpoints.MaxFieldLength} characters.";
+        if (Attributes is not null && Attributes.Values.Any(v => v is null))
+            return "attributes must map names to strings.";
+        return null;
+    }
+}
+
+/// <summary>A request as clients read it.</summary>
+public sealed record RequestView(
+    string UserData,
+    bool Registered,
+    string? Kind,
+    string? BusinessId,
+    IReadOnlyDictionary<string, string> Attributes,
+    IReadOnlyList<CallSummary> Calls,
+    string? Outcome,
+    bool Answered,
+    DateTimeOffset? RegisteredAt)
+{
+    private const string AnsweredWord = "answered";
+
+    public static RequestView Of(RequestSnapshot snapshot)
+    {
+        var registration = snapshot.Registration;
+        var answered = snapshot.Calls.Any(c => c.Outcome == AnsweredWord);
+        // Answered wins; otherwise the latest ended call says how the request stands.
+        var outcome = answered
+            ? AnsweredWord
+            : snapshot.Calls.Where(c => c.Outcome is not null).MaxBy(c => c.UpdatedAt)?.Outcome;
+        return new RequestView(snapshot.UserData, registration is not null, registration?.Kind, registration?.BusinessId,
+            registration?.Attributes ?? ImmutableSortedDictionary<string, string>.Empty, snapshot.Calls, outcome, answered,
+            registration?.RegisteredAt);
+    }
+}
+
+public sealed record RequestList(IReadOnlyList<RequestView> Items);

@@ -1,0 +1,118 @@
+using Microsoft.AspNetCore.Builder;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using CallGrains.Api.Hosting;
+using CallGrains.Storage;
+using CallGrains.Storage.InMemory;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CallGrains.Api.Tests;
+
+/// <summary>
+/// The service exactly as <c>dotnet run --project src/Api</c> starts it (embedded silo, in-memory storage),
+/// on a free loopback port, spoken to over real HTTP. API keys are on; <see cref="Anonymous"/> sends none.
+/// </summary>
+public class ApiFixture : IAsyncLifetime
+{
+    public const string ApiKey = "test-key-1";
+
+    private WebApplication? _app;
+    private OutageJournal? _journal;
+
+    public HttpClient Client { get; private set; } = null!;
+    public HttpClient Anonymous { get; private set; } = null!;
+
+    protected virtual IEnumerable<string> Settings => [$"--CallGrains:ApiKeys:0={ApiKey}"];
+
+    public async Task InitializeAsync()
+    {
+        string[] args = ["--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", .. await PrepareAsync(), .. Settings];
+        _app = CallGrainsApp.Build(args, Configure);
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Client = new HttpClient { BaseAddress = new Uri(address) };
+        Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+        Anonymous = new HttpClient { BaseAddress = new Uri(address) };
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        Client?.Dispose();
+        Anonymous?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    /// <summary>Makes the store unavailable until the returned handle is disposed.</summary>
+    public virtual Task<IAsyncDisposable> OutageAsync() => Task.FromResult(_journal!.Outage());
+
+    /// <summary>Starts what the service needs and returns its settings as command-line switches.</summary>
+    protected virtual Task<IEnumerable<string>> PrepareAsync() => Task.FromResult<IEnumerable<string>>(
+    [
+        $"--CallGrains:Embedded:SiloPort={FreePort()}",
+        $"--CallGrains:Embedded:GatewayPort={FreePort()}",
+    ]);
+
+    /// <summary>The embedded store behind a switch that can make it fail like a database that went away.</summary>
+    protected virtual void Configure(WebApplicationBuilder builder) =>
+        builder.Services.AddSingleton<IPushJournal>(sp => _journal = new OutageJournal(sp.GetRequiredService<InMemoryStore>()));
+
+    public Task<HttpResponseMessage> PostJsonAsync(string path, string json) =>
+        Client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+
+    public static string PushPathFor(string push) =>
+        push.Contains("\"feeLst\"", StringComparison.Ordinal) ? "/v1/huawei/fee" : "/v1/huawei/status";
+
+    protected static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>The same service with no API keys configured: business endpoints are open.</summary>
+public sealed class OpenApiFixture : ApiFixture
+{
+    protected override IEnumerable<string> Settings => [];
+}
+
+[CollectionDefinition(Name)]
+public sealed class ApiCollection : ICollectionFixture<ApiFixture>
+{
+    public const string Name = "api";
+}
+
+/// <summary>The in-memory journal with a switch that makes it fail like a database that went away.</summary>
+public sealed class OutageJournal(IPushJournal inner) : IPushJournal
+{
+    private volatile bool _down;
+
+    public IAsyncDisposable Outage()
+    {
+        _down = true;
+        return new Restore(this);
+    }
+
+    public Task AppendAsync(JournalEntry entry, CallRow call, CancellationToken cancellationToken = default) =>
+        _down ? throw new StoreUnavailableException("store is down (test)") : inner.AppendAsync(entry, call, cancellationToken);
+
+    public Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        _down ? throw new StoreUnavailableException("store is down (test)") : inner.ReadSessionAsync(sessionId, cancellationToken);
+
+    private sealed class Restore(OutageJournal journal) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            journal._down = false;
+            return ValueTask.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Text.Json;
+
+namespace CallGrains.Api.Tests;
+
+/// <summary>The contract; run against the embedded service and against a PostgreSQL cluster.</summary>
+public abstract class OperationsEndpointContract(ApiFixture api)
+{
+    [Fact]
+    public async Task Liveness_and_readiness_answer_when_the_silo_and_store_are_up()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await api.Anonymous.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.Anonymous.GetAsync("/health/ready")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Readiness_is_503_while_the_store_is_away()
+    {
+        HttpStatusCode during;
+        await using (await api.OutageAsync())
+            during = (await api.Anonymous.GetAsync("/health/ready")).StatusCode;
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, during);
+        Assert.True(await ReadyWithinAsync(TimeSpan.FromSeconds(20)), "the service did not become ready again by itself");
+    }
+
+    private async Task<bool> ReadyWithinAsync(TimeSpan limit)
+    {
+        // Connections pooled before the outage fail once each; recovery is a matter of moments, not a restart.
+        var deadline = DateTime.UtcNow + limit;
+        while (DateTime.UtcNow < deadline)
+        {
+            if ((await api.Anonymous.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK) return true;
+            await Task.Delay(200);
+        }
+        return false;
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_every_contract_path()
+    {
+        using var document = JsonDocument.Parse(await api.Anonymous.GetStringAsync("/openapi/v1.json"));
+
+        var paths = document.RootElement.GetProperty("paths");
+        foreach (var path in new[] { "/v1/huawei/status", "/v1/huawei/fee", "/v1/huawei/events", "/v1/calls/{sessionId}",
+                     "/v1/calls/{sessionId}/events", "/v1/calls", "/v1/requests/{userData}", "/v1/requests" })
+            Assert.True(paths.TryGetProperty(path, out _), $"missing {path}");
+    }
+
+    [Fact]
+    public async Task Metrics_are_prometheus_text_that_counts_pushes()
+    {
+        var text = await api.Anonymous.GetStringAsync("/metrics");
+
+        Assert.Contains("# TYPE callgrains_pushes_accepted_total counter", text, StringComparison.Ordinal);
+        Assert.Contains("callgrains_store_outages_total ", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_path_is_a_404_problem()
+    {
+        using var response = await api.Anonymous.GetAsync("/v1/nothing-here");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+}
+
+public sealed class OpenModeTests : IClassFixture<OpenApiFixture>
+{
+    private readonly OpenApiFixture _api;
+
+    public OpenModeTests(OpenApiFixture api) => _api = api;
+
+    [Fact]
+    public async Task Without_configured_keys_the_business_endpoints_are_open()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _api.Anonymous.GetAsync("/v1/calls")).StatusCode);
+    }
+}
+
+[Collection(ApiCollection.Name)]
+public sealed class OperationsEndpointTests(ApiFixture api) : OperationsEndpointContract(api);
+
+[Collection(PostgresApiCollection.Name)]
+public sealed class OperationsEndpointTestsOnPostgres(PostgresApiFixture api) : OperationsEndpointContract(api);

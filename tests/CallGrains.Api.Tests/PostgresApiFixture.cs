@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Builder;
+using CallGrains.Postgres.Tests;
+using CallGrains.Silo;
+using Microsoft.Extensions.Hosting;
+
+namespace CallGrains.Api.Tests;
+
+/// <summary>
+/// The same contract on the durable configuration: a throwaway PostgreSQL with the schema applied, a silo
+/// host on it (ADO.NET clustering, storage and reminders) and the API as a stateless client of that cluster.
+/// A store outage is PostgreSQL actually stopped.
+/// </summary>
+public sealed class PostgresApiFixture : ApiFixture
+{
+    private readonly PostgresServer _postgres = new();
+    private IHost? _silo;
+
+    protected override async Task<IEnumerable<string>> PrepareAsync()
+    {
+        await _postgres.InitializeAsync();
+        var connectionString = await _postgres.CreateMigratedDatabaseAsync();
+        string[] cluster =
+        [
+            $"--ConnectionStrings:CallGrains={connectionString}",
+            $"--CallGrains:Cluster:ClusterId=api-tests-{Guid.NewGuid():N}",
+            "--CallGrains:Cluster:ServiceId=api-tests",
+            "--Logging:LogLevel:Default=Warning",
+        ];
+        _silo = SiloHost.Build([.. cluster, $"--CallGrains:Cluster:SiloPort={FreePort()}", $"--CallGrains:Cluster:GatewayPort={FreePort()}"]);
+        await _silo.StartAsync();
+        return cluster;
+    }
+
+    protected override void Configure(WebApplicationBuilder builder)
+    {
+    }
+
+    public override async Task<IAsyncDisposable> OutageAsync()
+    {
+        await _postgres.StopAsync();
+        return new Restart(_postgres);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_silo is not null)
+        {
+            await _silo.StopAsync();
+            _silo.Dispose();
+        }
+        await _postgres.DisposeAsync();
+    }
+
+    private sealed class Restart(PostgresServer postgres) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await postgres.StartAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PostgresApiCollection : ICollectionFixture<PostgresApiFixture>
+{
+    public const string Name = "api-postgres";
+}
