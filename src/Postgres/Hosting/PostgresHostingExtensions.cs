@@ -1,0 +1,89 @@
+using CallGrains.Postgres.Storage;
+using CallGrains.Requests;
+using CallGrains.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Storage;
+
+namespace CallGrains.Hosting;
+
+/// <summary>
+/// The PostgreSQL wiring: CallGrains' journal and projections through Npgsql, and Orleans' clustering,
+/// grain storage and reminders through its ADO.NET providers, all on the schema in db/ (apply it first with
+/// <see cref="CallGrains.Postgres.Schema.SchemaMigrator"/>).
+/// </summary>
+public static class PostgresHostingExtensions
+{
+    /// <summary>The ADO.NET invariant Orleans loads Npgsql's factory by; the storage default is SQL Server.</summary>
+    public const string Invariant = "Npgsql";
+
+    /// <summary>
+    /// The service key of CallGrains' <see cref="NpgsqlDataSource"/>. Keyed so that a data source the host
+    /// registers for its own use is never mistaken for this one, or the other way round.
+    /// </summary>
+    public const string DataSourceKey = "callgrains";
+
+    /// <summary>Registers one pooled data source and <see cref="PostgresStore"/> as the journal and both projections.</summary>
+    public static IServiceCollection AddCallGrainsPostgres(this IServiceCollection services, string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        services.TryAddKeyedSingleton(DataSourceKey, (sp, _) => new NpgsqlDataSourceBuilder(connectionString)
+            .UseLoggerFactory(sp.GetService<ILoggerFactory>())
+            .Build());
+        services.TryAddSingleton(sp => new PostgresStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSourceKey)));
+        // Plain adds, not TryAdd: whichever store is registered last is the one resolved, so this replaces an
+        // in-memory store registered earlier instead of silently losing to it.
+        services.TryAddSingleton(sp => sp.GetService<Microsoft.Extensions.Options.IOptions<GroupCommitOptions>>()?.Value ?? new GroupCommitOptions());
+        services.TryAddSingleton(sp => new GroupCommitJournal(sp.GetRequiredService<PostgresStore>(), sp.GetRequiredService<GroupCommitOptions>()));
+        // Appends go through the group-commit writer; reads go straight to the store.
+        services.AddSingleton<IPushJournal>(sp => sp.GetRequiredService<GroupCommitJournal>());
+        services.AddSingleton<ICallsProjection>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<IRequestsProjection>(sp => sp.GetRequiredService<PostgresStore>());
+        return services;
+    }
+
+    /// <summary>
+    /// A silo on PostgreSQL: ADO.NET clustering, the "requests" grain storage (System.Text.Json, so the stored
+    /// state carries no .NET type names), ADO.NET reminders, and the CallGrains store. Every provider shares
+    /// the one data source.
+    /// </summary>
+    public static ISiloBuilder UseCallGrainsPostgres(this ISiloBuilder silo, string connectionString)
+    {
+        silo.Services.AddCallGrainsPostgres(connectionString);
+        silo.UseAdoNetClustering(options => options.Configure<IServiceProvider>((o, sp) =>
+        {
+            o.Invariant = Invariant;
+            o.DataSource = DataSource(sp);
+        }));
+        silo.AddAdoNetGrainStorage(BusinessRequestGrain.StorageName, options => options.Configure<IServiceProvider>((o, sp) =>
+        {
+            o.Invariant = Invariant;
+            o.DataSource = DataSource(sp);
+            // Set before the first write: rows written by another serializer would not read back.
+            o.GrainStorageSerializer = ActivatorUtilities.CreateInstance<SystemTextJsonGrainStorageSerializer>(sp);
+        }));
+        silo.UseAdoNetReminderService(options => options.Configure<IServiceProvider>((o, sp) =>
+        {
+            o.Invariant = Invariant;
+            o.DataSource = DataSource(sp);
+        }));
+        return silo;
+    }
+
+    /// <summary>An Orleans client (the API) that finds the silos' gateways in the PostgreSQL membership table.</summary>
+    public static IClientBuilder UseCallGrainsPostgresClustering(this IClientBuilder client, string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return client.UseAdoNetClustering(options =>
+        {
+            options.Invariant = Invariant;
+            options.ConnectionString = connectionString;
+        });
+    }
+
+    private static NpgsqlDataSource DataSource(IServiceProvider services) =>
+        services.GetRequiredKeyedService<NpgsqlDataSource>(DataSourceKey);
+}

@@ -1,0 +1,130 @@
+using CallGrains.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CallGrains.Postgres.Storage;
+
+/// <summary>One push item to journal together with the call row it produced.</summary>
+public sealed record PendingAppend(JournalEntry Entry, CallRow Call);
+
+/// <summary>
+/// The only place that writes the journal and the calls projection. Any number of appends go in as two
+/// array-parameter statements sent in one batch, so a single push costs one round trip and a later
+/// group-commit writer can hand in hundreds of appends at the same cost.
+/// </summary>
+public static class CallAppends
+{
+    // Arrival order is the seq order, so rows are inserted in list order (WITH ORDINALITY ... ORDER BY).
+    // A key already journalled, or repeated earlier in the same list, is skipped: the first one wins.
+    private const string InsertJournalSql = """
+        INSERT INTO callgrains_journal (session_id, item_key, event_type, body, received_at, changed_view)
+        SELECT a.session_id, a.item_key, a.event_type, a.body, a.received_at, a.changed_view
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::boolean[])
+             WITH ORDINALITY AS a(session_id, item_key, event_type, body, received_at, changed_view, arrival)
+        ORDER BY a.arrival
+        ON CONFLICT (session_id, item_key) DO NOTHING
+        """;
+
+    // Same rule as the in-memory store: the incoming row replaces the stored one unless the stored one is newer.
+    private const string UpsertCallsSql = """
+        INSERT INTO callgrains_calls AS c
+            (session_id, user_data, status, outcome, final, first_received_at, updated_at, version, view_json)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[],
+                             $6::timestamptz[], $7::timestamptz[], $8::integer[], $9::text[])
+        ON CONFLICT (session_id) DO UPDATE
+           SET user_data = excluded.user_data,
+               status = excluded.status,
+               outcome = excluded.outcome,
+               final = excluded.final,
+               first_received_at = excluded.first_received_at,
+               updated_at = excluded.updated_at,
+               version = excluded.version,
+               view_json = excluded.view_json
+         WHERE c.version <= excluded.version
+        """;
+
+    /// <summary>
+    /// Writes <paramref name="appends"/> in list order as one unit. With <paramref name="transaction"/> null the
+    /// batch runs in PostgreSQL's implicit transaction (one round trip, all or nothing); with a transaction the
+    /// caller decides when to commit, e.g. to fold several batches into one commit.
+    /// </summary>
+    public static async Task ExecuteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<PendingAppend> appends,
+        CancellationToken cancellationToken = default)
+    {
+        if (appends.Count == 0) return;
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(JournalCommand(appends));
+        batch.BatchCommands.Add(CallsCommand(LatestRowPerCall(appends)));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static NpgsqlBatchCommand JournalCommand(IReadOnlyList<PendingAppend> appends)
+    {
+        var command = new NpgsqlBatchCommand(InsertJournalSql);
+        command.Parameters.Add(TextArray(appends.Select(a => a.Entry.SessionId)));
+        command.Parameters.Add(TextArray(appends.Select(a => a.Entry.ItemKey)));
+        command.Parameters.Add(TextArray(appends.Select(a => a.Entry.EventType)));
+        command.Parameters.Add(TextArray(appends.Select(a => a.Entry.Body)));
+        command.Parameters.Add(TimeArray(appends.Select(a => a.Entry.ReceivedAt)));
+        command.Parameters.Add(new NpgsqlParameter<bool[]>
+        {
+            TypedValue = [.. appends.Select(a => a.Entry.ChangedView)],
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean,
+        });
+        return command;
+    }
+
+    private static NpgsqlBatchCommand CallsCommand(IReadOnlyList<CallRow> rows)
+    {
+        var command = new NpgsqlBatchCommand(UpsertCallsSql);
+        command.Parameters.Add(TextArray(rows.Select(r => r.SessionId)));
+        command.Parameters.Add(TextArray(rows.Select(r => r.UserData)));
+        command.Parameters.Add(TextArray(rows.Select(r => ContractWords.Of(r.Status))));
+        command.Parameters.Add(TextArray(rows.Select(r => r.Outcome is { } o ? ContractWords.Of(o) : null)));
+        command.Parameters.Add(new NpgsqlParameter<bool[]>
+        {
+            TypedValue = [.. rows.Select(r => r.Final)],
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean,
+        });
+        command.Parameters.Add(TimeArray(rows.Select(r => r.FirstReceivedAt)));
+        command.Parameters.Add(TimeArray(rows.Select(r => r.UpdatedAt)));
+        command.Parameters.Add(new NpgsqlParameter<int[]>
+        {
+            TypedValue = [.. rows.Select(r => r.Version)],
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer,
+        });
+        command.Parameters.Add(TextArray(rows.Select(r => r.ViewJson)));
+        return command;
+    }
+
+    /// <summary>
+    /// One row per call, as if the list had been applied one append at a time: a later row replaces an
+    /// earlier one unless the earlier one has a higher version. (One INSERT cannot upsert a key twice.)
+    /// </summary>
+    private static IReadOnlyList<CallRow> LatestRowPerCall(IReadOnlyList<PendingAppend> appends)
+    {
+        if (appends.Count == 1) return [appends[0].Call];
+        var latest = new Dictionary<string, CallRow>(StringComparer.Ordinal);
+        foreach (var append in appends)
+        {
+            if (!latest.TryGetValue(append.Call.SessionId, out var held) || held.Version <= append.Call.Version)
+                latest[append.Call.SessionId] = append.Call;
+        }
+        return [.. latest.Values];
+    }
+
+    private static NpgsqlParameter<string?[]> TextArray(IEnumerable<string?> values) => new()
+    {
+        TypedValue = [.. values],
+        NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
+    };
+
+    // timestamptz only takes UTC offsets in Npgsql 6+; PostgreSQL keeps microseconds, so sub-microsecond
+    // ticks are dropped on the way in.
+    private static NpgsqlParameter<DateTimeOffset[]> TimeArray(IEnumerable<DateTimeOffset> values) => new()
+    {
+        TypedValue = [.. values.Select(v => v.ToUniversalTime())],
+        NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz,
+    };
+}

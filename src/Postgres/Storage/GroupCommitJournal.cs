@@ -1,0 +1,131 @@
+using System.Threading.Channels;
+using CallGrains.Storage;
+using Npgsql;
+
+namespace CallGrains.Postgres.Storage;
+
+/// <summary>Group commit settings, bound from "CallGrains:GroupCommit".</summary>
+public sealed class GroupCommitOptions
+{
+    public const string Section = "CallGrains:GroupCommit";
+
+    /// <summary>Most appends one transaction carries.</summary>
+    public int MaxBatch { get; set; } = 512;
+
+    /// <summary>
+    /// How long a writer waits for more appends after the first one before committing. 0 commits at once:
+    /// appends that arrive while a commit is in flight form the next batch by themselves.
+    /// </summary>
+    public double LingerMs { get; set; }
+
+    /// <summary>Transactions in flight at once; more overlap network and fsync waits, too many contend.</summary>
+    public int Writers { get; set; } = 4;
+}
+
+/// <summary>
+/// Group commit: the appends of many concurrent pushes (from many grains) share one transaction, because
+/// PostgreSQL's commit rate, not Orleans, is the ceiling. Each append still completes only after the
+/// transaction holding it committed. A batch that fails for a reason of its own content is retried one
+/// append at a time, so a bad neighbour never fails an innocent push; a store outage fails the whole batch.
+/// </summary>
+public sealed class GroupCommitJournal : IPushJournal, IAsyncDisposable
+{
+    private readonly PostgresStore _store;
+    private readonly GroupCommitOptions _options;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleWriter = false });
+    private readonly Task[] _writers;
+    private long _batches;
+    private long _appends;
+
+    public GroupCommitJournal(PostgresStore store, GroupCommitOptions options)
+    {
+        _store = store;
+        _options = options;
+        _writers = [.. Enumerable.Range(0, Math.Max(1, options.Writers)).Select(_ => Task.Run(WriteLoopAsync))];
+    }
+
+    /// <summary>Transactions committed (or attempted) so far: with many appends per batch, far fewer than <see cref="Appends"/>.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    public long Appends => Interlocked.Read(ref _appends);
+
+    public Task AppendAsync(JournalEntry entry, CallRow call, CancellationToken cancellationToken = default)
+    {
+        var pending = new Pending(new PendingAppend(entry, call));
+        if (!_queue.Writer.TryWrite(pending))
+            throw new StoreUnavailableException("The journal writer is shutting down.");
+        return pending.Committed.Task;
+    }
+
+    public Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        _store.ReadSessionAsync(sessionId, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_writers);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Pending>(_options.MaxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            Drain(reader, batch);
+            if (batch.Count == 0) continue;
+            if (_options.LingerMs > 0 && batch.Count < _options.MaxBatch)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(_options.LingerMs));
+                Drain(reader, batch);
+            }
+            await CommitAsync(batch);
+        }
+    }
+
+    private void Drain(ChannelReader<Pending> reader, List<Pending> batch)
+    {
+        while (batch.Count < _options.MaxBatch && reader.TryRead(out var pending)) batch.Add(pending);
+    }
+
+    private async Task CommitAsync(List<Pending> batch)
+    {
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _appends, batch.Count);
+        try
+        {
+            await _store.AppendManyAsync([.. batch.Select(p => p.Append)]);
+            foreach (var pending in batch) pending.Committed.TrySetResult();
+        }
+        catch (StoreUnavailableException ex) when (batch.Count > 1 && ex.InnerException is PostgresException)
+        {
+            // The server refused the content (a constraint, a value it cannot take): find the culprit alone.
+            foreach (var pending in batch) await CommitAloneAsync(pending);
+        }
+        catch (Exception ex)
+        {
+            foreach (var pending in batch) pending.Committed.TrySetException(ex);
+        }
+    }
+
+    private async Task CommitAloneAsync(Pending pending)
+    {
+        Interlocked.Increment(ref _batches);
+        try
+        {
+            await _store.AppendManyAsync([pending.Append]);
+            pending.Committed.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            pending.Committed.TrySetException(ex);
+        }
+    }
+
+    private sealed record Pending(PendingAppend Append)
+    {
+        // Completions run off the writer loop so that the grain's continuation never delays the next commit.
+        public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

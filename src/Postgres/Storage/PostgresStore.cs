@@ -1,0 +1,209 @@
+using System.Text;
+using System.Text.Json;
+using CallGrains.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CallGrains.Postgres.Storage;
+
+/// <summary>
+/// The push journal and both projections on PostgreSQL, over one data source (one connection pool).
+/// Same semantics as <see cref="CallGrains.Storage.InMemory.InMemoryStore"/>: a re-sent item key is a no-op,
+/// an older call version never overwrites a newer one, lists are newest first by (first received, session id)
+/// with keyset paging. Timestamps are kept to the microsecond, PostgreSQL's precision.
+/// </summary>
+public sealed class PostgresStore(NpgsqlDataSource dataSource) : IPushJournal, ICallsProjection, IRequestsProjection
+{
+    private const string CallColumns =
+        "session_id, user_data, status, outcome, final, first_received_at, updated_at, version, view_json";
+
+    public Task AppendAsync(JournalEntry entry, CallRow call, CancellationToken cancellationToken = default) =>
+        AppendManyAsync([new PendingAppend(entry, call)], cancellationToken);
+
+    /// <summary>
+    /// Commits several appends together, all or none, in list order: the same effect as appending them one by
+    /// one, in one round trip. Throws <see cref="StoreUnavailableException"/> when nothing was committed.
+    /// </summary>
+    public async Task AppendManyAsync(IReadOnlyList<PendingAppend> appends, CancellationToken cancellationToken = default)
+    {
+        if (appends.Count == 0) return;
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await CallAppends.ExecuteAsync(connection, transaction: null, appends, cancellationToken);
+        }
+        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
+        {
+            throw Unavailable("append to the push journal", ex);
+        }
+    }
+
+    public async Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var command = dataSource.CreateCommand("""
+                SELECT item_key, event_type, body, received_at, changed_view
+                FROM callgrains_journal
+                WHERE session_id = $1
+                ORDER BY seq
+                """);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sessionId });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var entries = new List<JournalEntry>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                entries.Add(new JournalEntry(
+                    sessionId,
+                    reader.GetString(0),
+                    reader.GetString(1),
+                    reader.GetString(2),
+                    reader.GetFieldValue<DateTimeOffset>(3),
+                    reader.GetBoolean(4)));
+            }
+            return entries;
+        }
+        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
+        {
+            throw Unavailable("read the push journal", ex);
+        }
+    }
+
+    public async Task<CallPage> ListAsync(CallQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1, nameof(query));
+        try
+        {
+            await using var command = ListCommand(query);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var rows = new List<CallRow>();
+            while (await reader.ReadAsync(cancellationToken)) rows.Add(ReadCall(reader));
+
+            // One row more than asked for was read only to learn whether another page exists.
+            var hasMore = rows.Count > query.Limit;
+            if (hasMore) rows.RemoveAt(rows.Count - 1);
+            return new CallPage(rows, hasMore ? CallCursor.After(rows[^1]) : null);
+        }
+        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
+        {
+            throw Unavailable("list calls", ex);
+        }
+    }
+
+    public async Task UpsertAsync(RequestRow request, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var command = dataSource.CreateCommand("""
+                INSERT INTO callgrains_requests (user_data, kind, business_id, attributes, registered_at, updated_at)
+                VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (user_data) DO UPDATE
+                   SET kind = excluded.kind,
+                       business_id = excluded.business_id,
+                       attributes = excluded.attributes,
+                       registered_at = excluded.registered_at,
+                       updated_at = excluded.updated_at
+                """);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.UserData });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Kind });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.BusinessId });
+            command.Parameters.Add(new NpgsqlParameter<string>
+            {
+                TypedValue = JsonSerializer.Serialize(request.Attributes),
+                NpgsqlDbType = NpgsqlDbType.Jsonb,
+            });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = request.RegisteredAt.ToUniversalTime() });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = request.UpdatedAt.ToUniversalTime() });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
+        {
+            throw Unavailable("save the request", ex);
+        }
+    }
+
+    public async Task<IReadOnlyList<RequestRow>> ListByBusinessIdAsync(string businessId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var command = dataSource.CreateCommand("""
+                SELECT user_data, kind, business_id, attributes, registered_at, updated_at
+                FROM callgrains_requests
+                WHERE business_id = $1
+                ORDER BY registered_at, user_data
+                """);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = businessId });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var rows = new List<RequestRow>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var attributes = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(3)) ?? [];
+                rows.Add(new RequestRow(
+                    reader.GetString(0),
+                    reader.GetString(1),
+                    reader.GetString(2),
+                    new Dictionary<string, string>(attributes, StringComparer.Ordinal),
+                    reader.GetFieldValue<DateTimeOffset>(4),
+                    reader.GetFieldValue<DateTimeOffset>(5)));
+            }
+            return rows;
+        }
+        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
+        {
+            throw Unavailable("list requests", ex);
+        }
+    }
+
+    /// <summary>
+    /// Only the filters in use go into the SQL, so that each combination plans onto its own index instead of
+    /// one catch-all plan; values always travel as parameters.
+    /// </summary>
+    private NpgsqlCommand ListCommand(CallQuery query)
+    {
+        var sql = new StringBuilder($"SELECT {CallColumns} FROM callgrains_calls WHERE true");
+        var command = dataSource.CreateCommand();
+
+        string Parameter<T>(T value)
+        {
+            command.Parameters.Add(new NpgsqlParameter<T> { TypedValue = value });
+            return "$" + command.Parameters.Count;
+        }
+
+        if (query.UserData is { } userData) sql.Append($" AND user_data = {Parameter(userData)}");
+        if (query.Status is { } status) sql.Append($" AND status = {Parameter(ContractWords.Of(status))}");
+        if (query.Outcome is { } outcome) sql.Append($" AND outcome = {Parameter(ContractWords.Of(outcome))}");
+        if (query.Since is { } since) sql.Append($" AND first_received_at >= {Parameter(since.ToUniversalTime())}");
+        if (query.Until is { } until) sql.Append($" AND first_received_at < {Parameter(until.ToUniversalTime())}");
+        if (query.Cursor is { } cursor)
+        {
+            // Strictly after the cursor in list order: older, or as old with a smaller session id.
+            var at = Parameter(cursor.FirstReceivedAt.ToUniversalTime());
+            var id = Parameter(cursor.SessionId);
+            sql.Append($" AND (first_received_at, session_id) < ({at}, {id})");
+        }
+        sql.Append($" ORDER BY first_received_at DESC, session_id DESC LIMIT {Parameter(query.Limit + 1)}");
+        command.CommandText = sql.ToString();
+        return command;
+    }
+
+    private static CallRow ReadCall(NpgsqlDataReader reader) => new(
+        reader.GetString(0),
+        reader.IsDBNull(1) ? null : reader.GetString(1),
+        ContractWords.StatusOf(reader.GetString(2)),
+        reader.IsDBNull(3) ? null : ContractWords.OutcomeOf(reader.GetString(3)),
+        reader.GetBoolean(4),
+        reader.GetFieldValue<DateTimeOffset>(5),
+        reader.GetFieldValue<DateTimeOffset>(6),
+        reader.GetInt32(7),
+        reader.GetString(8));
+
+    /// <summary>
+    /// After the server went away every pooled connection is dead; dropping the idle ones now means the next
+    /// request opens a fresh connection instead of each stale one failing once.
+    /// </summary>
+    private StoreUnavailableException Unavailable(string operation, Exception exception)
+    {
+        if (StoreFailures.IsConnectionLost(exception)) dataSource.Clear();
+        return StoreFailures.Unavailable(operation, exception);
+    }
+}

@@ -1,0 +1,74 @@
+using CallGrains.Domain.Calls;
+using CallGrains.Postgres.Storage;
+using CallGrains.Storage;
+
+namespace CallGrains.Postgres.Tests;
+
+[Collection(PostgresCollection.Name)]
+public sealed class GroupCommitJournalTests(PostgresServer server)
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 24, 8, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Concurrent_appends_share_transactions_and_each_completes_only_once_committed()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+        await using var journal = new GroupCommitJournal(db.Store, new GroupCommitOptions { Writers = 2, MaxBatch = 64 });
+
+        var appends = Enumerable.Range(0, 600).Select(async i =>
+        {
+            await journal.AppendAsync(Entry($"s-{i}", "k-1"), Row($"s-{i}", 1));
+            // Completed means committed: a fresh read on another connection already sees it.
+            return (await db.Store.ReadSessionAsync($"s-{i}")).Count;
+        });
+        var seen = await Task.WhenAll(appends);
+
+        Assert.All(seen, count => Assert.Equal(1, count));
+        Assert.Equal(600, journal.Appends);
+        Assert.True(journal.Batches < 600 / 4, $"600 appends took {journal.Batches} transactions");
+    }
+
+    [Fact]
+    public async Task A_bad_append_fails_alone_and_its_batch_neighbours_commit()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+        await using var journal = new GroupCommitJournal(db.Store, new GroupCommitOptions { Writers = 1, LingerMs = 50 });
+
+        var good = Enumerable.Range(0, 20).Select(i => journal.AppendAsync(Entry($"ok-{i}", "k-1"), Row($"ok-{i}", 1))).ToList();
+        // The calls table refuses a negative version: a push whose content the server will not take.
+        var bad = journal.AppendAsync(Entry("bad", "k-1"), Row("bad", -1));
+
+        await Task.WhenAll(good);
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => bad);
+        Assert.Empty(await db.Store.ReadSessionAsync("bad"));
+        Assert.Equal(20, (await db.Store.ListAsync(new CallQuery(Limit: 100))).Items.Count);
+    }
+
+    [Fact]
+    public async Task An_outage_fails_exactly_the_pushes_in_flight_and_writing_resumes_when_the_server_returns()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+        await using var journal = new GroupCommitJournal(db.Store, new GroupCommitOptions { Writers = 2 });
+        await journal.AppendAsync(Entry("before", "k-1"), Row("before", 1));
+
+        await server.StopAsync();
+        try
+        {
+            await Assert.ThrowsAsync<StoreUnavailableException>(() => journal.AppendAsync(Entry("during", "k-1"), Row("during", 1)));
+        }
+        finally
+        {
+            await server.StartAsync();
+        }
+        await journal.AppendAsync(Entry("after", "k-1"), Row("after", 1));
+
+        Assert.Single(await db.Store.ReadSessionAsync("before"));
+        Assert.Empty(await db.Store.ReadSessionAsync("during"));
+        Assert.Single(await db.Store.ReadSessionAsync("after"));
+    }
+
+    private static JournalEntry Entry(string sessionId, string itemKey) => new(sessionId, itemKey, "callout", "{}", T0, ChangedView: true);
+
+    private static CallRow Row(string sessionId, int version) =>
+        new(sessionId, null, CallStatus.Dialing, null, false, T0, T0, version, $$"""{"sessionId":"{{sessionId}}"}""");
+}

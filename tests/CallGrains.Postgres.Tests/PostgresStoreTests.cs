@@ -1,0 +1,359 @@
+using CallGrains.Domain.Calls;
+using CallGrains.Postgres.Storage;
+using CallGrains.Storage;
+using CallGrains.Storage.InMemory;
+using Npgsql;
+
+namespace CallGrains.Postgres.Tests;
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresStoreTests(PostgresServer server)
+{
+    // Whole seconds: PostgreSQL keeps microseconds, so these compare exactly with the in-memory store.
+    private static readonly DateTimeOffset _t0 = new(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Appended_items_are_read_back_in_arrival_order_byte_for_byte()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+        string[] bodies =
+        [
+            "{ \"eventType\" : \"callout\",\n  \"note\": \"tab\\there, ü, \\u00e9, 😀\" }",
+            "{\"b\":1,\"a\":2}",
+            "  {\"spaces\": true}  ",
+        ];
+        // Keys deliberately out of alphabetical order: arrival order, not key order, must come back.
+        var entries = new[] { "k-c", "k-a", "k-b" }
+            .Select((key, i) => new JournalEntry("s-1", key, "callout", bodies[i], _t0.AddSeconds(i).ToOffset(TimeSpan.FromHours(8)), i != 1))
+            .ToList();
+
+        foreach (var entry in entries) await db.Store.AppendAsync(entry, Row("s-1", version: 1, _t0));
+        await db.Store.AppendAsync(Entry("s-2", "k-a"), Row("s-2", version: 1, _t0));
+
+        var read = await db.Store.ReadSessionAsync("s-1");
+        Assert.Equal(entries, read);
+        Assert.Equal(bodies, read.Select(e => e.Body));
+        Assert.Empty(await db.Store.ReadSessionAsync("s-unknown"));
+    }
+
+    [Fact]
+    public async Task Appending_an_item_key_the_session_already_holds_journals_nothing()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+
+        await db.Store.AppendAsync(Entry("s-1", "k-1", body: "first"), Row("s-1", version: 1, _t0));
+        await db.Store.AppendAsync(Entry("s-1", "k-1", body: "second"), Row("s-1", version: 1, _t0));
+        await db.Store.AppendAsync(Entry("s-2", "k-1", body: "other session"), Row("s-2", version: 1, _t0));
+
+        var entry = Assert.Single(await db.Store.ReadSessionAsync("s-1"));
+        Assert.Equal("first", entry.Body);
+        Assert.Equal("other session", Assert.Single(await db.Store.ReadSessionAsync("s-2")).Body);
+    }
+
+    [Fact]
+    public async Task An_older_call_version_never_overwrites_a_newer_one()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+
+        await db.Store.AppendAsync(Entry("s-1", "k-1"), Row("s-1", version: 3, _t0, status: CallStatus.Answered));
+        await db.Store.AppendAsync(Entry("s-1", "k-2"), Row("s-1", version: 2, _t0, status: CallStatus.Ringing));
+        Assert.Equal(Row("s-1", version: 3, _t0, status: CallStatus.Answered), await SingleCallAsync(db.Store));
+
+        // An equal version replaces, as in the in-memory store.
+        var same = Row("s-1", version: 3, _t0, status: CallStatus.Ended, outcome: CallOutcome.NoAnswer, final: true);
+        await db.Store.AppendAsync(Entry("s-1", "k-3"), same);
+        Assert.Equal(same, await SingleCallAsync(db.Store));
+
+        var newer = Row("s-1", version: 4, _t0, userData: "order-1", status: CallStatus.Ended, outcome: CallOutcome.CallerAbandoned, final: true);
+        await db.Store.AppendAsync(Entry("s-1", "k-4"), newer);
+        Assert.Equal(newer, await SingleCallAsync(db.Store));
+    }
+
+    [Fact]
+    public async Task Every_filter_and_page_matches_the_in_memory_store()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+        var memory = new InMemoryStore();
+        foreach (var row in MixedCalls())
+        {
+            await db.Store.AppendAsync(Entry(row.SessionId, "k"), row);
+            await memory.AppendAsync(Entry(row.SessionId, "k"), row);
+        }
+
+        CallQuery[] queries =
+        [
+            new(),
+            new(UserData: "order-1"),
+            new(UserData: "order-none"),
+            new(Status: CallStatus.Ended),
+            new(Status: CallStatus.Ringing),
+            new(Outcome: CallOutcome.NoAnswer),
+            new(Outcome: CallOutcome.InvalidNumber),
+            new(Since: _t0.AddMinutes(5)),
+            new(Until: _t0.AddMinutes(10)),
+            new(Since: _t0.AddMinutes(3), Until: _t0.AddMinutes(12)),
+            new(UserData: "order-2", Status: CallStatus.Ended, Outcome: CallOutcome.Answered),
+            new(Since: _t0.AddMinutes(4).ToOffset(TimeSpan.FromHours(-5)), Outcome: CallOutcome.Busy),
+        ];
+        foreach (var query in queries)
+        {
+            foreach (var limit in new[] { 1, 3, 7, CallQuery.DefaultLimit })
+            {
+                var expected = await AllPagesAsync(memory, query with { Limit = limit });
+                var actual = await AllPagesAsync(db.Store, query with { Limit = limit });
+                Assert.Equal(expected.Count, actual.Count);
+                for (var i = 0; i < expected.Count; i++)
+                {
+                    Assert.Equal(expected[i].Items, actual[i].Items);
+                    Assert.Equal(expected[i].Next, actual[i].Next);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Cursor_paging_walks_every_call_newest_first_without_gaps_or_repeats()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+        // Ids that sort differently under a linguistic collation than by code point, several sharing one time.
+        string[] ids = ["a", "B", "_x", "é", "Z", "b", "10", "9", "aa", "A"];
+        var rows = ids.Select((id, i) => Row(id, version: 1, _t0.AddSeconds(i < 5 ? 0 : i))).ToList();
+        foreach (var row in rows) await db.Store.AppendAsync(Entry(row.SessionId, "k"), row);
+
+        var seen = new List<string>();
+        var pages = 0;
+        string? token = null;
+        do
+        {
+            // Through the cursor's text form, as the API hands it out.
+            Assert.True(CallCursor.TryDecode(token, out var cursor));
+            var page = await db.Store.ListAsync(new CallQuery(Limit: 3, Cursor: cursor));
+            seen.AddRange(page.Items.Select(r => r.SessionId));
+            token = page.Next?.Encode();
+            pages++;
+        } while (token is not null);
+
+        var expected = rows
+            .OrderByDescending(r => r.FirstReceivedAt)
+            .ThenByDescending(r => r.SessionId, StringComparer.Ordinal)
+            .Select(r => r.SessionId);
+        Assert.Equal(expected, seen);
+        Assert.Equal(4, pages);
+    }
+
+    [Fact]
+    public async Task Requests_are_listed_by_business_id_oldest_registration_first()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+        var first = Request("order-1", "biz-1", _t0.AddMinutes(2), ("driver", "d-7"));
+        var second = Request("order-2", "biz-1", _t0.AddMinutes(1));
+        var other = Request("order-3", "biz-2", _t0);
+        foreach (var request in new[] { first, second, other }) await db.Store.UpsertAsync(request);
+        var updated = first with
+        {
+            Attributes = new Dictionary<string, string> { ["driver"] = "d-8", ["note"] = "\"quoted\" ü" },
+            UpdatedAt = _t0.AddMinutes(9),
+        };
+        await db.Store.UpsertAsync(updated);
+
+        var listed = await db.Store.ListByBusinessIdAsync("biz-1");
+
+        Assert.Equal(["order-2", "order-1"], listed.Select(r => r.UserData));
+        var read = listed[1];
+        Assert.Equal((updated.Kind, updated.BusinessId, updated.RegisteredAt, updated.UpdatedAt),
+            (read.Kind, read.BusinessId, read.RegisteredAt, read.UpdatedAt));
+        Assert.Equal(updated.Attributes.OrderBy(a => a.Key), read.Attributes.OrderBy(a => a.Key));
+        Assert.Equal("order-3", Assert.Single(await db.Store.ListByBusinessIdAsync("biz-2")).UserData);
+        Assert.Empty(await db.Store.ListByBusinessIdAsync("biz-none"));
+    }
+
+    [Fact]
+    public async Task An_append_whose_call_row_is_rejected_leaves_no_journal_entry()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+
+        // The calls table refuses a negative version, after the journal insert in the same batch.
+        await Assert.ThrowsAsync<StoreUnavailableException>(() =>
+            db.Store.AppendAsync(Entry("s-1", "k-1"), Row("s-1", version: -1, _t0)));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => db.Store.AppendManyAsync(
+        [
+            new PendingAppend(Entry("s-2", "k-1"), Row("s-2", version: 1, _t0)),
+            new PendingAppend(Entry("s-3", "k-1"), Row("s-3", version: -1, _t0)),
+        ]));
+
+        Assert.Empty(await db.Store.ReadSessionAsync("s-1"));
+        Assert.Empty(await db.Store.ReadSessionAsync("s-2"));
+        Assert.Empty((await db.Store.ListAsync(new CallQuery())).Items);
+    }
+
+    [Fact]
+    public async Task Appends_committed_together_have_the_effect_of_appending_them_one_by_one()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+        var memory = new InMemoryStore();
+        PendingAppend[] appends =
+        [
+            new(Entry("s-1", "k-1", body: "one"), Row("s-1", version: 1, _t0)),
+            new(Entry("s-2", "k-1"), Row("s-2", version: 5, _t0.AddSeconds(1))),
+            new(Entry("s-1", "k-2"), Row("s-1", version: 2, _t0, status: CallStatus.Ringing)),
+            new(Entry("s-1", "k-1", body: "repeat"), Row("s-1", version: 2, _t0, status: CallStatus.Answered)),
+            new(Entry("s-2", "k-2"), Row("s-2", version: 4, _t0.AddSeconds(1), status: CallStatus.Ended)),
+        ];
+
+        await db.Store.AppendManyAsync(appends);
+        foreach (var append in appends) await memory.AppendAsync(append.Entry, append.Call);
+
+        foreach (var session in new[] { "s-1", "s-2" })
+            Assert.Equal(await memory.ReadSessionAsync(session), await db.Store.ReadSessionAsync(session));
+        Assert.Equal((await memory.ListAsync(new CallQuery())).Items, (await db.Store.ListAsync(new CallQuery())).Items);
+    }
+
+    [Fact]
+    public async Task Times_read_back_unchanged_when_the_session_time_zone_is_not_utc()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+        var helsinki = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Timezone = "Europe/Helsinki" }.ConnectionString;
+        await using var source = NpgsqlDataSource.Create(helsinki);
+        var store = new PostgresStore(source);
+        var entry = Entry("s-1", "k-1") with { ReceivedAt = _t0.AddTicks(1234560).ToOffset(TimeSpan.FromHours(-3)) };
+        var row = Row("s-1", version: 1, _t0.AddTicks(7654320));
+
+        await store.AppendAsync(entry, row);
+
+        Assert.Equal(entry, Assert.Single(await db.Store.ReadSessionAsync("s-1")));
+        Assert.Equal(entry, Assert.Single(await store.ReadSessionAsync("s-1")));
+        Assert.Equal(row, Assert.Single((await store.ListAsync(new CallQuery(Since: row.FirstReceivedAt))).Items));
+    }
+
+    [Fact]
+    public async Task A_store_that_cannot_reach_its_server_raises_StoreUnavailableException()
+    {
+        var unreachable = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = ClosedLoopbackPort(),
+            Username = "postgres",
+            Database = "nowhere",
+            Timeout = 2,
+        }.ConnectionString;
+        await using var source = NpgsqlDataSource.Create(unreachable);
+        var store = new PostgresStore(source);
+
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.AppendAsync(Entry("s-1", "k-1"), Row("s-1", 1, _t0)));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.ReadSessionAsync("s-1"));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.ListAsync(new CallQuery()));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.UpsertAsync(Request("order-1", "biz-1", _t0)));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.ListByBusinessIdAsync("biz-1"));
+    }
+
+    [Fact]
+    public async Task A_store_fails_while_its_server_is_down_and_works_again_once_it_is_back()
+    {
+        // Only a server this run started may be stopped.
+        if (!server.IsThrowaway) return;
+        await using var db = await StoreDatabase.CreateAsync(server);
+        await db.Store.AppendAsync(Entry("s-1", "k-1"), Row("s-1", version: 1, _t0));
+
+        await server.StopAsync();
+        try
+        {
+            await Assert.ThrowsAsync<StoreUnavailableException>(() =>
+                db.Store.AppendAsync(Entry("s-1", "k-2"), Row("s-1", version: 2, _t0)));
+        }
+        finally
+        {
+            await server.StartAsync();
+        }
+
+        // Pooled connections died with the server; the first attempts may still meet one of them.
+        await RetryAsync(() => db.Store.AppendAsync(Entry("s-1", "k-3"), Row("s-1", version: 3, _t0)));
+        Assert.Equal(["k-1", "k-3"], (await db.Store.ReadSessionAsync("s-1")).Select(e => e.ItemKey));
+    }
+
+    private static async Task RetryAsync(Func<Task> action)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await action();
+                return;
+            }
+            catch (StoreUnavailableException) when (attempt < 20)
+            {
+                await Task.Delay(250);
+            }
+        }
+    }
+
+    /// <summary>Calls spread over users, states, outcomes and times, with several sharing a first-received time.</summary>
+    private static IEnumerable<CallRow> MixedCalls()
+    {
+        CallStatus[] statuses = [CallStatus.Dialing, CallStatus.Ringing, CallStatus.Answered, CallStatus.Ended];
+        CallOutcome?[] outcomes = [null, CallOutcome.Answered, CallOutcome.NoAnswer, CallOutcome.Busy, CallOutcome.CallerAbandoned];
+        for (var i = 0; i < 40; i++)
+        {
+            var status = statuses[i % statuses.Length];
+            var outcome = status == CallStatus.Ended ? outcomes[(i / 4) % outcomes.Length] : null;
+            yield return Row(
+                $"call-{(i * 7919) % 100:D2}-{(char)('a' + i % 3)}",
+                version: 1 + i % 5,
+                _t0.AddMinutes(i / 3),
+                userData: i % 4 == 3 ? null : $"order-{i % 3}",
+                status: status,
+                outcome: outcome,
+                final: outcome is not null);
+        }
+    }
+
+    private static async Task<List<CallPage>> AllPagesAsync(ICallsProjection projection, CallQuery query)
+    {
+        var pages = new List<CallPage>();
+        var page = await projection.ListAsync(query);
+        pages.Add(page);
+        while (page.Next is not null)
+        {
+            page = await projection.ListAsync(query with { Cursor = page.Next });
+            pages.Add(page);
+        }
+        return pages;
+    }
+
+    private static async Task<CallRow> SingleCallAsync(ICallsProjection projection) =>
+        Assert.Single((await projection.ListAsync(new CallQuery())).Items);
+
+    private static JournalEntry Entry(string sessionId, string itemKey, string body = "{}") =>
+        new(sessionId, itemKey, "callout", body, _t0, ChangedView: true);
+
+    private static CallRow Row(
+        string sessionId, int version, DateTimeOffset firstReceivedAt, string? userData = null,
+        CallStatus status = CallStatus.Dialing, CallOutcome? outcome = null, bool final = false) =>
+        new(sessionId, userData, status, outcome, final, firstReceivedAt, firstReceivedAt.AddSeconds(version), version,
+            $$"""{"sessionId":"{{sessionId}}","status":"{{status}}","version":{{version}}}""");
+
+    private static RequestRow Request(string userData, string businessId, DateTimeOffset registeredAt, params (string Key, string Value)[] attributes) =>
+        new(userData, "taxi", businessId, attributes.ToDictionary(a => a.Key, a => a.Value), registeredAt, registeredAt);
+
+    private static int ClosedLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A fresh migrated database with a store over it, disposed with the test.</summary>
+internal sealed class StoreDatabase(string connectionString, NpgsqlDataSource source) : IAsyncDisposable
+{
+    public string ConnectionString { get; } = connectionString;
+    public NpgsqlDataSource Source { get; } = source;
+    public PostgresStore Store { get; } = new(source);
+
+    public static async Task<StoreDatabase> CreateAsync(PostgresServer server)
+    {
+        var connectionString = await server.CreateMigratedDatabaseAsync();
+        return new StoreDatabase(connectionString, NpgsqlDataSource.Create(connectionString));
+    }
+
+    public ValueTask DisposeAsync() => Source.DisposeAsync();
+}
