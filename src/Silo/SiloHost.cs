@@ -1,0 +1,35 @@
+using CallGrains.Hosting;
+using CallGrains.Postgres.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace CallGrains.Silo;
+
+/// <summary>
+/// The grain host. With <c>ConnectionStrings:CallGrains</c> it joins the PostgreSQL cluster; without it,
+/// a single localhost silo with memory storage, to try the grains alone.
+/// </summary>
+public static class SiloHost
+{
+    public static IHost Build(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(args);
+        var connectionString = builder.Configuration.GetConnectionString(ClusterSettings.ConnectionStringName);
+        var cluster = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
+        builder.Services.Configure<GroupCommitOptions>(builder.Configuration.GetSection(GroupCommitOptions.Section));
+        builder.UseOrleans(silo =>
+        {
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort).UseCallGrainsInMemoryStorage();
+                return;
+            }
+            silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId))
+                .ConfigureEndpoints(cluster.ResolveAdvertisedAddress(), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true)
+                .UseCallGrainsPostgres(connectionString);
+        });
+        return builder.Build();
+    }
+}
