@@ -1,0 +1,84 @@
+using CallGrains.Postgres.Tests;
+using static CallGrains.Cluster.Tests.ServiceProcess;
+
+namespace CallGrains.Cluster.Tests;
+
+/// <summary>
+/// The docker-compose.yml cluster without Docker: a database, the schema step, N silos and the API, each
+/// its own process with the same commands and environment variables as the compose services.
+/// </summary>
+public sealed class ClusterTopology : IAsyncDisposable
+{
+    private readonly Dictionary<string, string> _environment;
+    private readonly List<(int SiloPort, int GatewayPort)> _siloPorts = [];
+    private readonly int _apiPort = FreePort();
+
+    private ClusterTopology(string connectionString)
+    {
+        _environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__CallGrains"] = connectionString,
+            ["CallGrains__Cluster__ClusterId"] = "callgrains-test",
+            ["CallGrains__Cluster__ServiceId"] = "callgrains-test",
+            ["CallGrains__Cluster__AdvertisedAddress"] = "127.0.0.1",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+    }
+
+    public ServiceProcess?[] Silos { get; private set; } = [];
+    public ServiceProcess? Api { get; private set; }
+    public Uri ApiUrl => new($"http://127.0.0.1:{_apiPort}/");
+
+    public static async Task<ClusterTopology> StartAsync(PostgresServer postgres, int silos)
+    {
+        var topology = new ClusterTopology(await postgres.CreateDatabaseAsync());
+        var (exitCode, output) = await RunAsync(Role.Silo, topology._environment, "migrate");
+        Assert.True(exitCode == 0, "schema step failed: " + output);
+        for (var i = 0; i < silos; i++) topology._siloPorts.Add((FreePort(), FreePort()));
+        topology.Silos = new ServiceProcess?[silos];
+        for (var i = 0; i < silos; i++) topology.StartSilo(i);
+        topology.StartApi();
+        await topology.WaitUntilReadyAsync();
+        return topology;
+    }
+
+    public void StartSilo(int index)
+    {
+        var (siloPort, gatewayPort) = _siloPorts[index];
+        Silos[index] = Start(Role.Silo, new Dictionary<string, string>(_environment)
+        {
+            ["CallGrains__Cluster__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["CallGrains__Cluster__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+    }
+
+    public void StartApi() =>
+        Api = Start(Role.Api, new Dictionary<string, string>(_environment) { ["Urls"] = ApiUrl.ToString().TrimEnd('/') });
+
+    public async Task WaitUntilReadyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = ApiUrl, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if ((await http.GetAsync("health/ready")).IsSuccessStatusCode) return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException("The cluster did not become ready.\nAPI:\n" + Api?.Output + "\nSilos:\n" +
+                                   string.Join("\n---\n", Silos.Select(s => s?.Output)));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Api is not null) await Api.DisposeAsync();
+        foreach (var silo in Silos)
+            if (silo is not null) await silo.DisposeAsync();
+    }
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace CallGrains.Cluster.Tests;
+
+/// <summary>
+/// A CallGrains process started the way docker-compose.yml starts it: <c>dotnet &lt;role dll&gt;</c> with
+/// configuration in environment variables. Killed with SIGKILL, never asked to stop.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServiceProcess(Process process) => _process = process;
+
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public static ServiceProcess Start(Role role, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(DllOf(role))!,
+        };
+        info.ArgumentList.Add(DllOf(role));
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var (key, value) in environment) info.Environment[key] = value;
+        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var service = new ServiceProcess(process);
+        process.OutputDataReceived += (_, e) => service.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => service.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return service;
+    }
+
+    /// <summary>Runs a role to completion (e.g. the schema step) and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(Role role, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        await using var service = Start(role, environment, args);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await service._process.WaitForExitAsync(timeout.Token);
+        return (service._process.ExitCode, service.Output);
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushing; whatever was acknowledged must already be durable.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_output) _output.AppendLine(line);
+    }
+
+    public enum Role { Silo, Api }
+
+    private static string DllOf(Role role)
+    {
+        // The test runs from tests/<project>/bin/<configuration>/<tfm>/; the roles were built alongside.
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var tfm = testBin.Name;
+        var configuration = testBin.Parent!.Name;
+        var root = testBin;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "CallGrains.sln"))) root = root.Parent;
+        var project = role == Role.Silo ? "Silo" : "Api";
+        var dll = Path.Combine(root!.FullName, "src", project, "bin", configuration, tfm, $"CallGrains.{project}.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build {project} first", dll);
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

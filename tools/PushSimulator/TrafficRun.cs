@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Threading.Channels;
+
+namespace CallGrains.PushSimulator;
+
+/// <summary>
+/// Sends the traffic: many calls interleaved, each call's status pushes in (mostly) call-state order,
+/// CDRs batched up to 50 per fee push, with the platform's reordering, duplicates, losses and late CDRs.
+/// </summary>
+public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
+{
+    private readonly Random _random = new(options.Seed);
+    private readonly string _runId = options.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly ConcurrentBag<double> _latenciesMs = [];
+    private readonly ConcurrentDictionary<int, int> _statusCodes = new();
+    private long _sent;
+    private long _acknowledged;
+    private long _dropped;
+    private long _duplicatesSent;
+
+    public List<CallLedger> Calls { get; } = [];
+
+    /// <summary>Pushes acknowledged so far; readable while the run goes on.</summary>
+    public long Acknowledged => Interlocked.Read(ref _acknowledged);
+
+    public async Task<TrafficFigures> RunAsync(CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<Push>(new BoundedChannelOptions(options.Concurrency * 4) { SingleWriter = true });
+        var clock = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, options.Concurrency).Select(_ => WorkAsync(channel.Reader, cancellationToken)).ToArray();
+        await ProduceAsync(channel.Writer, clock, cancellationToken);
+        await Task.WhenAll(workers);
+        clock.Stop();
+        return new TrafficFigures(Calls.Count, _sent, _acknowledged, _dropped, _duplicatesSent, clock.Elapsed.TotalSeconds,
+            Percentiles.Of(_latenciesMs), new SortedDictionary<int, int>(_statusCodes));
+    }
+
+    private async Task ProduceAsync(ChannelWriter<Push> writer, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var active = new List<(CallLedger Ledger, Queue<string> Pushes)>();
+        var cdrs = new List<CallLedger>();
+        var late = new List<CallLedger>();
+        var start = DateTime.UtcNow.AddHours(-1);
+        var emitted = 0L;
+        var cdrBufferSince = TimeSpan.Zero;
+        var maxActive = Math.Max(options.Concurrency * 4, 64);
+
+        async Task Emit(Push push)
+        {
+            if (options.Rate > 0)
+            {
+                var due = TimeSpan.FromSeconds(emitted / options.Rate);
+                if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed, cancellationToken);
+            }
+            emitted++;
+            await writer.WriteAsync(push, cancellationToken);
+            if (_random.NextDouble() < options.Duplicates)
+            {
+                Interlocked.Increment(ref _duplicatesSent);
+                emitted++;
+                await writer.WriteAsync(push, cancellationToken);
+            }
+        }
+
+        async Task FlushCdrs(List<CallLedger> batch)
+        {
+            for (var i = 0; i < batch.Count; i += options.CdrBatch)
+                await Emit(Push.Fee(batch.Skip(i).Take(options.CdrBatch).ToList()));
+            batch.Clear();
+        }
+
+        bool MoreCalls() => options.Calls > 0
+            ? Calls.Count < options.Calls && (options.DurationSeconds <= 0 || clock.Elapsed.TotalSeconds < options.DurationSeconds)
+            : clock.Elapsed.TotalSeconds < options.DurationSeconds;
+
+        while (!cancellationToken.IsCancellationRequested && (active.Count > 0 || MoreCalls()))
+        {
+            while (active.Count < maxActive && MoreCalls())
+            {
+                var call = SimulatedCall.Create(Calls.Count, Scenarios.Pick(_random), start.AddSeconds(Calls.Count % 3600), _runId, _random);
+                var ledger = new CallLedger(call);
+                Calls.Add(ledger);
+                active.Add((ledger, new Queue<string>(Disturb(call.StatusPushes))));
+            }
+            var pick = _random.Next(active.Count);
+            var (current, queue) = active[pick];
+            if (queue.TryDequeue(out var status))
+            {
+                await Emit(Push.Status(current, status));
+            }
+            else
+            {
+                active.RemoveAt(pick);
+                (_random.NextDouble() < options.LateCdr ? late : cdrs).Add(current);
+                if (cdrs.Count == 1) cdrBufferSince = clock.Elapsed;
+            }
+            // Calls ending in the same moment share a fee push, as the platform merges them.
+            if (cdrs.Count >= options.CdrBatch || (cdrs.Count > 0 && clock.Elapsed - cdrBufferSince > TimeSpan.FromMilliseconds(200)))
+                await FlushCdrs(cdrs);
+        }
+        await FlushCdrs(cdrs);
+        await FlushCdrs(late);
+        writer.Complete();
+    }
+
+    /// <summary>The platform's disturbances: lost status pushes and neighbours that overtake each other.</summary>
+    private List<string> Disturb(IReadOnlyList<string> pushes)
+    {
+        var kept = new List<string>();
+        foreach (var push in pushes)
+        {
+            if (_random.NextDouble() < options.DropStatus) Interlocked.Increment(ref _dropped);
+            else kept.Add(push);
+        }
+        for (var i = 0; i + 1 < kept.Count; i++)
+            if (_random.NextDouble() < options.Reorder) (kept[i], kept[i + 1]) = (kept[i + 1], kept[i]);
+        return kept;
+    }
+
+    private async Task WorkAsync(ChannelReader<Push> reader, CancellationToken cancellationToken)
+    {
+        await foreach (var push in reader.ReadAllAsync(cancellationToken))
+        {
+            var attempts = push.IsFee ? 1 + options.CdrRetries : 1;
+            for (var attempt = 1; attempt <= attempts; attempt++)
+            {
+                if (await SendAsync(push, cancellationToken)) break;
+                if (attempt < attempts) await Task.Delay(options.CdrRetryDelayMs, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<bool> SendAsync(Push push, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _sent);
+        var started = Stopwatch.GetTimestamp();
+        HttpStatusCode code;
+        try
+        {
+            using var content = new StringContent(push.Body, Encoding.UTF8, "application/json");
+            using var response = await http.PostAsync(push.IsFee ? "v1/huawei/fee" : "v1/huawei/status", content, cancellationToken);
+            code = response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            code = 0;
+        }
+        _statusCodes.AddOrUpdate((int)code, 1, (_, n) => n + 1);
+        if (code != HttpStatusCode.OK) return false;
+        _latenciesMs.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        Interlocked.Increment(ref _acknowledged);
+        foreach (var (ledger, item) in push.Items) ledger.Acknowledge(item, push.IsFee);
+        return true;
+    }
+
+    private sealed record Push(string Body, bool IsFee, IReadOnlyList<(CallLedger Ledger, string Item)> Items)
+    {
+        public static Push Status(CallLedger ledger, string body) => new(body, false, [(ledger, body)]);
+
+        // Built by concatenation so that each feeLst element is byte for byte the item the service journals.
+        public static Push Fee(IReadOnlyList<CallLedger> batch) =>
+            new("{\"eventType\":\"fee\",\"feeLst\":[" + string.Join(',', batch.Select(c => c.CdrJson)) + "]}", true,
+                [.. batch.Select(c => (c, c.CdrJson))]);
+    }
+}
+
+public sealed record TrafficFigures(
+    int Calls, long PushesSent, long PushesAcknowledged, long StatusDropped, long DuplicatesSent,
+    double Seconds, Percentiles LatencyMs, SortedDictionary<int, int> StatusCodes)
+{
+    public double AcknowledgedPerSecond => PushesAcknowledged / Math.Max(Seconds, 1e-9);
+}
+
+public sealed record Percentiles(double P50, double P90, double P99, double Max, int Count)
+{
+    public static Percentiles Of(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0) return new Percentiles(0, 0, 0, 0, 0);
+        double At(double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+        return new Percentiles(At(0.50), At(0.90), At(0.99), sorted[^1], sorted.Length);
+    }
+}
