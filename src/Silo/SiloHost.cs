@@ -3,7 +3,6 @@ using CallGrains.Postgres.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
-using Orleans.Configuration;
 
 namespace CallGrains.Silo;
 
@@ -26,9 +25,7 @@ public static class SiloHost
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort).UseCallGrainsInMemoryStorage();
                 return;
             }
-            silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId))
-                .ConfigureEndpoints(cluster.ResolveAdvertisedAddress(), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true)
-                .UseCallGrainsPostgres(connectionString);
+            silo.UseCallGrainsCluster(cluster).UseCallGrainsPostgres(connectionString);
         });
         return builder.Build();
     }

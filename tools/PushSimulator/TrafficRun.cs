@@ -144,8 +144,9 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
             using var response = await http.PostAsync(push.IsFee ? "v1/huawei/fee" : "v1/huawei/status", content, cancellationToken);
             code = response.StatusCode;
         }
-        catch (HttpRequestException)
+        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
+            // No answer (refused, reset, or timed out) is a failed push, as the platform sees it.
             code = 0;
         }
         _statusCodes.AddOrUpdate((int)code, 1, (_, n) => n + 1);

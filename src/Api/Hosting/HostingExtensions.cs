@@ -2,7 +2,6 @@ using CallGrains.Api.Operations;
 using CallGrains.Domain.Calls;
 using CallGrains.Hosting;
 using Microsoft.Extensions.Options;
-using Orleans.Configuration;
 
 namespace CallGrains.Api.Hosting;
 
@@ -30,7 +29,7 @@ public static class HostingExtensions
         {
             var cluster = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
             builder.UseOrleansClient(client => client
-                .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId))
+                .UseCallGrainsCluster(cluster)
                 .UseCallGrainsPostgresClustering(connectionString));
             builder.Services.AddCallGrainsPostgres(connectionString);
             return builder;

@@ -2,6 +2,7 @@ using CallGrains.Requests;
 using CallGrains.Storage;
 using CallGrains.Storage.InMemory;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
 
 namespace CallGrains.Hosting;
 
@@ -18,6 +19,24 @@ public static class CallGrainsSiloExtensions
         silo.Services.AddCallGrainsInMemoryStore();
         return silo;
     }
+
+    /// <summary>
+    /// A silo of a real cluster: its identity, endpoints and failure detection from <see cref="ClusterSettings"/>.
+    /// The membership table itself is the storage's business.
+    /// </summary>
+    public static ISiloBuilder UseCallGrainsCluster(this ISiloBuilder silo, ClusterSettings cluster)
+    {
+        silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId))
+            .ConfigureEndpoints(cluster.ResolveAdvertisedAddress(), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true)
+            .Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(cluster.ResponseTimeoutSeconds))
+            .Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(cluster.ProbeTimeoutSeconds));
+        return silo;
+    }
+
+    /// <summary>A client (the API) of a real cluster, failing grain calls as soon as the silos would.</summary>
+    public static IClientBuilder UseCallGrainsCluster(this IClientBuilder client, ClusterSettings cluster) =>
+        client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId))
+            .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(cluster.ResponseTimeoutSeconds));
 
     /// <param name="store">A store to share, e.g. between the silos of one test cluster; a new one when null.</param>
     public static IServiceCollection AddCallGrainsInMemoryStore(this IServiceCollection services, InMemoryStore? store = null)

@@ -26,6 +26,18 @@ public sealed class ClusterSettings
     /// <summary>The address other silos and clients reach this silo at: an IP, a host name, or "auto" (this host's first IPv4).</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// How long a grain call may take before it fails (Orleans' default is 30 s). A push caller that waits
+    /// longer has given up already, and the status push is lost either way; failing sooner lets it see 503.
+    /// </summary>
+    [Range(1, 300)] public int ResponseTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// How long a silo waits for a peer's probe answer (Orleans' default is 5 s). Three missed probes declare
+    /// a peer dead, and until then every push for a call that lived on it fails: shorter is fewer lost pushes.
+    /// </summary>
+    [Range(1, 60)] public int ProbeTimeoutSeconds { get; set; } = 2;
+
     public IPAddress ResolveAdvertisedAddress()
     {
         if (IPAddress.TryParse(AdvertisedAddress, out var ip)) return ip;
