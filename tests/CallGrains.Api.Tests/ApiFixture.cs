@@ -23,6 +23,9 @@ public class ApiFixture : IAsyncLifetime
     private WebApplication? _app;
     private OutageJournal? _journal;
 
+    /// <summary>The service clock (push receipt, stuck-call deadlines); the silo keeps the real one.</summary>
+    public MovableClock Clock { get; } = new();
+
     public HttpClient Client { get; private set; } = null!;
     public HttpClient Anonymous { get; private set; } = null!;
 
@@ -31,7 +34,11 @@ public class ApiFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         string[] args = ["--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", .. await PrepareAsync(), .. Settings];
-        _app = CallGrainsApp.Build(args, Configure);
+        _app = CallGrainsApp.Build(args, builder =>
+        {
+            builder.Services.AddKeyedSingleton<TimeProvider>(ServiceClock.Key, Clock);
+            Configure(builder);
+        });
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Client = new HttpClient { BaseAddress = new Uri(address) };

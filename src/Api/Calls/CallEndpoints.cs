@@ -22,12 +22,12 @@ public static class CallEndpoints
         return app;
     }
 
-    public static async Task<Results<Ok<CallView>, ProblemHttpResult>> GetAsync(string sessionId, IGrainFactory grains)
+    public static async Task<Results<Ok<CallView>, ProblemHttpResult>> GetAsync(string sessionId, IGrainFactory grains, StuckCallWatch stuck)
     {
         var json = await grains.GetCallSession(sessionId).GetViewJsonAsync();
         if (json is null) return Problems.NotFound($"No push was ever stored for session '{sessionId}'.");
         var view = await CallViews.WithRequestsAsync([json], grains);
-        return TypedResults.Ok(view[0]);
+        return TypedResults.Ok(stuck.Flag(view[0]));
     }
 
     public static async Task<Results<Ok<IReadOnlyList<CallEvent>>, ProblemHttpResult>> GetEventsAsync(
@@ -40,12 +40,13 @@ public static class CallEndpoints
     }
 
     public static async Task<Results<Ok<CallList>, ProblemHttpResult>> ListAsync(
-        [AsParameters] CallListParameters parameters, ICallsProjection projection, IGrainFactory grains, CancellationToken cancellationToken)
+        [AsParameters] CallListParameters parameters, ICallsProjection projection, IGrainFactory grains, StuckCallWatch stuck,
+        CancellationToken cancellationToken)
     {
-        if (parameters.ToQuery() is not { } query) return Problems.BadRequest(parameters.Error!);
+        if (parameters.ToQuery(stuck) is not { } query) return Problems.BadRequest(parameters.Error!);
         var page = await projection.ListAsync(query, cancellationToken);
         var views = await CallViews.WithRequestsAsync([.. page.Items.Select(r => r.ViewJson)], grains);
-        return TypedResults.Ok(new CallList(views, page.Next?.Encode()));
+        return TypedResults.Ok(new CallList([.. views.Select(stuck.Flag)], page.Next?.Encode()));
     }
 }
 
@@ -68,11 +69,14 @@ public sealed class CallListParameters
     public string? Until { get; init; }
     public string? Limit { get; init; }
     public string? Cursor { get; init; }
+    /// <summary>"cdr-overdue" or "stale": only calls flagged so.</summary>
+    public string? Stuck { get; init; }
 
     internal string? Error { get; private set; }
 
-    internal CallQuery? ToQuery()
+    internal CallQuery? ToQuery(StuckCallWatch watch)
     {
+        StuckKind? stuck = null;
         CallStatus? status = null;
         CallOutcome? outcome = null;
         DateTimeOffset? since = null, until = null;
@@ -86,7 +90,10 @@ public sealed class CallListParameters
         if (Limit is not null && (!int.TryParse(Limit, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > CallQuery.MaxLimit))
             return Fail($"limit '{Limit}' must be a whole number from 1 to {CallQuery.MaxLimit}.");
         if (!CallCursor.TryDecode(Cursor, out var cursor)) return Fail("cursor is not one this service handed out.");
-        return new CallQuery(string.IsNullOrEmpty(UserData) ? null : UserData, status, outcome, since, until, limit, cursor);
+        if (Stuck is not null && !Words.TryParse<StuckKind>(Stuck, out stuck))
+            return Fail($"stuck '{Stuck}' is not one of {Words.List<StuckKind>()}.");
+        return new CallQuery(string.IsNullOrEmpty(UserData) ? null : UserData, status, outcome, since, until, limit, cursor,
+            stuck is { } kind ? watch.Filter(kind) : null);
     }
 
     private CallQuery? Fail(string error)

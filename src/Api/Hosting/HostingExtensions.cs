@@ -1,9 +1,16 @@
+using CallGrains.Api.Calls;
 using CallGrains.Api.Operations;
 using CallGrains.Domain.Calls;
 using CallGrains.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace CallGrains.Api.Hosting;
+
+/// <summary>The key of the service clock among the registered <see cref="TimeProvider"/>s.</summary>
+public static class ServiceClock
+{
+    public const string Key = "callgrains";
+}
 
 public static class HostingExtensions
 {
@@ -13,7 +20,15 @@ public static class HostingExtensions
             .Bind(builder.Configuration.GetSection(CallGrainsOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton(TimeProvider.System);
+        // The service's own clock (push receipt, registrations, stuck-call deadlines), keyed so that a test can
+        // move it forward without moving the clock the embedded silo's timers and membership run on.
+        builder.Services.AddKeyedSingleton(ServiceClock.Key, TimeProvider.System);
+        builder.Services.AddOptions<StuckCallOptions>()
+            .Bind(builder.Configuration.GetSection(StuckCallOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp => new StuckCallWatch(
+            sp.GetRequiredService<IOptions<StuckCallOptions>>().Value.Policy, sp.GetRequiredKeyedService<TimeProvider>(ServiceClock.Key)));
         return builder;
     }
 

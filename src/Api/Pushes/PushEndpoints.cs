@@ -26,7 +26,7 @@ public static class PushEndpoints
     public static async Task<Results<Ok<PushAck>, ProblemHttpResult>> ReceiveAsync(
         HttpContext http,
         IGrainFactory grains,
-        TimeProvider clock,
+        [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
         PushMetrics metrics,
         IOptions<CallGrainsOptions> options)
     {

@@ -25,7 +25,7 @@ public static class RequestEndpoints
     }
 
     public static async Task<Results<Created<RequestView>, Ok<RequestView>, ProblemHttpResult>> RegisterAsync(
-        string userData, HttpRequest http, IGrainFactory grains, TimeProvider clock, IOptions<CallGrainsOptions> options)
+        string userData, HttpRequest http, IGrainFactory grains, [FromKeyedServices(ServiceClock.Key)] TimeProvider clock, IOptions<CallGrainsOptions> options)
     {
         if (userData.Length is 0 or > MaxUserDataLength)
             return Problems.BadRequest($"userData must be 1 to {MaxUserDataLength} characters.");

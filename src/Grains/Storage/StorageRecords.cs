@@ -43,11 +43,25 @@ public sealed record CallQuery(
     DateTimeOffset? Since = null,
     DateTimeOffset? Until = null,
     int Limit = CallQuery.DefaultLimit,
-    CallCursor? Cursor = null)
+    CallCursor? Cursor = null,
+    StuckFilter? Stuck = null)
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
 }
+
+/// <summary>Only stuck calls: those of <see cref="Kind"/> whose last push arrived at or before <see cref="SilentSince"/>.</summary>
+public sealed record StuckFilter(StuckKind Kind, DateTimeOffset SilentSince)
+{
+    public bool Matches(CallRow row) => row.UpdatedAt <= SilentSince && Kind switch
+    {
+        StuckKind.CdrOverdue => row.Status == CallStatus.Ended && !row.Final,
+        _ => row.Status != CallStatus.Ended,
+    };
+}
+
+/// <summary>Ended waiting for a CDR, or in progress and silent.</summary>
+public enum StuckKind { CdrOverdue, Stale }
 
 /// <summary>A page of calls and where the next one starts (null on the last page).</summary>
 public sealed record CallPage(IReadOnlyList<CallRow> Items, CallCursor? Next);

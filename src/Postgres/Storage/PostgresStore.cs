@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using CallGrains.Domain.Calls;
 using CallGrains.Storage;
 using Npgsql;
 using NpgsqlTypes;
@@ -174,6 +175,12 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : IPushJournal, I
         if (query.Outcome is { } outcome) sql.Append($" AND outcome = {Parameter(ContractWords.Of(outcome))}");
         if (query.Since is { } since) sql.Append($" AND first_received_at >= {Parameter(since.ToUniversalTime())}");
         if (query.Until is { } until) sql.Append($" AND first_received_at < {Parameter(until.ToUniversalTime())}");
+        if (query.Stuck is { } stuck)
+        {
+            sql.Append($" AND updated_at <= {Parameter(stuck.SilentSince.ToUniversalTime())} AND NOT final");
+            var ended = Parameter(ContractWords.Of(CallStatus.Ended));
+            sql.Append(stuck.Kind == StuckKind.CdrOverdue ? $" AND status = {ended}" : $" AND status <> {ended}");
+        }
         if (query.Cursor is { } cursor)
         {
             // Strictly after the cursor in list order: older, or as old with a smaller session id.

@@ -24,7 +24,14 @@ public sealed record CallView(
     IReadOnlyList<string> Problems,
     int Version,
     DateTimeOffset? UpdatedAt,
-    string? Caller);
+    string? Caller)
+{
+    /// <summary>Ended, no CDR, and past the platform's last CDR re-send (<see cref="StuckCallPolicy"/>); set when read.</summary>
+    public bool CdrOverdue { get; init; }
+
+    /// <summary>In progress and silent past the configured time (<see cref="StuckCallPolicy"/>); set when read.</summary>
+    public bool Stale { get; init; }
+}
 
 public enum CallScenario { Unknown, Callback, Notification, Verification }
 

@@ -47,6 +47,7 @@ public sealed class InMemoryStore : IPushJournal, ICallsProjection, IRequestsPro
                 .Where(r => query.Since is null || r.FirstReceivedAt >= query.Since)
                 .Where(r => query.Until is null || r.FirstReceivedAt < query.Until)
                 .Where(r => query.Cursor is null || query.Cursor.Precedes(r))
+                .Where(r => query.Stuck is null || query.Stuck.Matches(r))
                 .OrderByDescending(r => r.FirstReceivedAt)
                 .ThenByDescending(r => r.SessionId, StringComparer.Ordinal)
                 .Take(query.Limit + 1)
