@@ -18,6 +18,7 @@ public static class SiloHost
         var connectionString = builder.Configuration.GetConnectionString(ClusterSettings.ConnectionStringName);
         var cluster = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
         builder.Services.Configure<GroupCommitOptions>(builder.Configuration.GetSection(GroupCommitOptions.Section));
+        builder.Services.AddCallGrainsLimits(builder.Configuration);
         builder.UseOrleans(silo =>
         {
             if (string.IsNullOrWhiteSpace(connectionString))

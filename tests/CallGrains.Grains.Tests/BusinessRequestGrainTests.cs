@@ -47,6 +47,45 @@ public sealed class BusinessRequestGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_hot_userData_keeps_only_its_most_recent_calls_and_says_the_list_is_truncated()
+    {
+        var userData = $"hot-order-{Guid.NewGuid():N}";
+        var calls = Enumerable.Range(0, ClusterFixture.MaxCallsPerUserData + 3)
+            .Select(_ => SampleCall.Load("verification-code", userData: userData)).ToList();
+        for (var i = 0; i < calls.Count; i++)
+            foreach (var push in calls[i].Pushes) await fixture.PushAsync(push, Now.AddMinutes(i));
+        var request = fixture.Client.GetBusinessRequest(userData);
+        var newest = calls.TakeLast(ClusterFixture.MaxCallsPerUserData).Select(c => c.SessionId).Order(StringComparer.Ordinal);
+
+        var live = await request.GetAsync();
+        await fixture.Cluster.DeactivateAsync(request);
+        var reactivated = await request.GetAsync();
+
+        foreach (var snapshot in new[] { live, reactivated })
+        {
+            Assert.NotNull(snapshot);
+            Assert.True(snapshot.CallsTruncated);
+            Assert.Equal(newest, snapshot.Calls.Select(c => c.SessionId).Order(StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task A_request_at_the_cap_is_not_truncated()
+    {
+        var userData = $"busy-order-{Guid.NewGuid():N}";
+        foreach (var call in Enumerable.Range(0, ClusterFixture.MaxCallsPerUserData).Select(_ => SampleCall.Load("verification-code", userData: userData)))
+            foreach (var push in call.Pushes) await fixture.PushAsync(push);
+        var request = fixture.Client.GetBusinessRequest(userData);
+        await fixture.Cluster.DeactivateAsync(request);
+
+        var snapshot = await request.GetAsync();
+
+        Assert.NotNull(snapshot);
+        Assert.False(snapshot.CallsTruncated);
+        Assert.Equal(ClusterFixture.MaxCallsPerUserData, snapshot.Calls.Length);
+    }
+
+    [Fact]
     public async Task A_reactivated_request_rebuilds_its_calls_from_the_projection_and_keeps_its_registration()
     {
         var call = SampleCall.Load("notification-collect");

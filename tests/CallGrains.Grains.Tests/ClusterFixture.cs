@@ -14,6 +14,8 @@ namespace CallGrains.Grains.Tests;
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
+    public const int MaxCallsPerUserData = 5;
+
     public InMemoryStore Store { get; } = new();
     public SwitchableJournal Journal { get; }
     public InProcessTestCluster Cluster { get; }
@@ -29,6 +31,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<IPushJournal>(Journal);
             silo.Services.AddSingleton<ICallsProjection>(Store);
             silo.Services.AddSingleton<IRequestsProjection>(Store);
+            // A small cap, so that the limit's test needs only a handful of calls.
+            silo.Services.Configure<RequestLimits>(l => l.MaxCallsPerUserData = MaxCallsPerUserData);
         });
         Cluster = builder.Build();
     }

@@ -23,6 +23,7 @@ public static class HostingExtensions
         // The service's own clock (push receipt, registrations, stuck-call deadlines), keyed so that a test can
         // move it forward without moving the clock the embedded silo's timers and membership run on.
         builder.Services.AddKeyedSingleton(ServiceClock.Key, TimeProvider.System);
+        builder.Services.AddCallGrainsLimits(builder.Configuration);
         builder.Services.AddOptions<StuckCallOptions>()
             .Bind(builder.Configuration.GetSection(StuckCallOptions.Section))
             .ValidateDataAnnotations()

@@ -96,7 +96,8 @@ public sealed record RequestView(
     IReadOnlyList<CallSummary> Calls,
     string? Outcome,
     bool Answered,
-    DateTimeOffset? RegisteredAt)
+    DateTimeOffset? RegisteredAt,
+    bool CallsTruncated)
 {
     private const string AnsweredWord = "answered";
 
@@ -110,7 +111,7 @@ public sealed record RequestView(
             : snapshot.Calls.Where(c => c.Outcome is not null).MaxBy(c => c.UpdatedAt)?.Outcome;
         return new RequestView(snapshot.UserData, registration is not null, registration?.Kind, registration?.BusinessId,
             registration?.Attributes ?? ImmutableSortedDictionary<string, string>.Empty, snapshot.Calls, outcome, answered,
-            registration?.RegisteredAt);
+            registration?.RegisteredAt, snapshot.CallsTruncated);
     }
 }
 

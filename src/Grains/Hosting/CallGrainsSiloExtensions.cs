@@ -1,6 +1,7 @@
 using CallGrains.Requests;
 using CallGrains.Storage;
 using CallGrains.Storage.InMemory;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 
@@ -37,6 +38,17 @@ public static class CallGrainsSiloExtensions
     public static IClientBuilder UseCallGrainsCluster(this IClientBuilder client, ClusterSettings cluster) =>
         client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId))
             .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(cluster.ResponseTimeoutSeconds));
+
+    /// <summary>The limits grains enforce, from "CallGrains:Limits"; bad values stop the host at start.</summary>
+    public static IServiceCollection AddCallGrainsLimits(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RequestLimits>()
+            .Bind(configuration.GetSection(RequestLimits.Section))
+            .Validate(l => l.MaxCallsPerUserData is >= 1 and <= RequestLimits.MaxOfMaxCalls,
+                $"{RequestLimits.Section}:MaxCallsPerUserData must be from 1 to {RequestLimits.MaxOfMaxCalls}.")
+            .ValidateOnStart();
+        return services;
+    }
 
     /// <param name="store">A store to share, e.g. between the silos of one test cluster; a new one when null.</param>
     public static IServiceCollection AddCallGrainsInMemoryStore(this IServiceCollection services, InMemoryStore? store = null)

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using CallGrains.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CallGrains.Requests;
 
@@ -13,6 +14,7 @@ public sealed class BusinessRequestGrain(
     [PersistentState(BusinessRequestGrain.StateName, BusinessRequestGrain.StorageName)] IPersistentState<RequestRegistrationState> registration,
     IRequestsProjection requests,
     ICallsProjection calls,
+    IOptions<RequestLimits> limits,
     ILogger<BusinessRequestGrain> logger) : Grain, IBusinessRequestGrain
 {
     /// <summary>Distinct per grain class: Orleans' ADO.NET storage key ignores the grain type.</summary>
@@ -20,14 +22,25 @@ public sealed class BusinessRequestGrain(
     public const string StorageName = "requests";
 
     private readonly Dictionary<string, CallSummary> _calls = new(StringComparer.Ordinal);
+    private readonly int _maxCalls = limits.Value.MaxCallsPerUserData;
     private string _userData = "";
+    private bool _truncated;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _userData = BusinessRequestKey.UserDataOf(this.GetPrimaryKeyString());
-        var page = await StoreGuard.RunAsync(
-            () => calls.ListAsync(new CallQuery(UserData: _userData, Limit: CallQuery.MaxLimit), cancellationToken), logger, _userData);
-        foreach (var row in page.Items) Keep(CallSummaries.Of(row));
+        // The newest calls first; when there are more than the cap, the oldest are left in the projection.
+        CallCursor? cursor = null;
+        for (var wanted = _maxCalls; wanted > 0;)
+        {
+            var query = new CallQuery(UserData: _userData, Limit: Math.Min(CallQuery.MaxLimit, wanted), Cursor: cursor);
+            var page = await StoreGuard.RunAsync(() => calls.ListAsync(query, cancellationToken), logger, _userData);
+            foreach (var row in page.Items) Keep(CallSummaries.Of(row));
+            wanted -= page.Items.Count;
+            cursor = page.Next;
+            if (cursor is null) break;
+        }
+        _truncated |= cursor is not null;
     }
 
     public async Task<bool> RegisterAsync(RequestRegistration request)
@@ -57,7 +70,7 @@ public sealed class BusinessRequestGrain(
         var current = registration.State.ToRegistration();
         if (current is null && _calls.Count == 0) return Task.FromResult<RequestSnapshot?>(null);
         var ordered = _calls.Values.OrderByDescending(c => c.UpdatedAt).ThenBy(c => c.SessionId, StringComparer.Ordinal);
-        return Task.FromResult<RequestSnapshot?>(new RequestSnapshot(_userData, current, [.. ordered]));
+        return Task.FromResult<RequestSnapshot?>(new RequestSnapshot(_userData, current, [.. ordered], _truncated));
     }
 
     private void Keep(CallSummary summary)
@@ -65,6 +78,22 @@ public sealed class BusinessRequestGrain(
         // Notifications and the projection read can race; the higher version is the newer truth.
         if (!_calls.TryGetValue(summary.SessionId, out var held) || held.Version <= summary.Version)
             _calls[summary.SessionId] = summary;
+        if (_calls.Count <= _maxCalls) return;
+        var oldest = _calls.Values.MinBy(c => (c.UpdatedAt, c.SessionId), OldestFirst.Instance)!;
+        _calls.Remove(oldest.SessionId);
+        _truncated = true;
+    }
+
+    /// <summary>Least recently updated first, ties by session id, so eviction does not depend on dictionary order.</summary>
+    private sealed class OldestFirst : IComparer<(DateTimeOffset UpdatedAt, string SessionId)>
+    {
+        public static readonly OldestFirst Instance = new();
+
+        public int Compare((DateTimeOffset UpdatedAt, string SessionId) x, (DateTimeOffset UpdatedAt, string SessionId) y)
+        {
+            var order = x.UpdatedAt.CompareTo(y.UpdatedAt);
+            return order != 0 ? order : string.CompareOrdinal(x.SessionId, y.SessionId);
+        }
     }
 }
 

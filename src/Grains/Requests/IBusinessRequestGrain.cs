@@ -47,7 +47,8 @@ public sealed record CallSummary(
 public sealed record RequestSnapshot(
     [property: Id(0)] string UserData,
     [property: Id(1)] RequestRegistration? Registration,
-    [property: Id(2)] ImmutableArray<CallSummary> Calls);
+    [property: Id(2)] ImmutableArray<CallSummary> Calls,
+    [property: Id(3)] bool CallsTruncated = false);
 
 public static class BusinessRequestKey
 {
