@@ -57,6 +57,9 @@ public class ApiFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Makes every journal append take <paramref name="delay"/> longer until the returned handle is disposed.</summary>
+    public IDisposable SlowStore(TimeSpan delay) => _journal!.Slow(delay);
+
     /// <summary>Makes the store unavailable until the returned handle is disposed.</summary>
     public virtual Task<IAsyncDisposable> OutageAsync() => Task.FromResult(_journal!.Outage());
 
@@ -108,8 +111,25 @@ public sealed class OutageJournal(IPushJournal inner) : IPushJournal
         return new Restore(this);
     }
 
-    public Task AppendAsync(JournalEntry entry, CallRow call, CancellationToken cancellationToken = default) =>
-        _down ? throw new StoreUnavailableException("store is down (test)") : inner.AppendAsync(entry, call, cancellationToken);
+    private long _delayTicks;
+
+    public IDisposable Slow(TimeSpan delay)
+    {
+        Interlocked.Exchange(ref _delayTicks, delay.Ticks);
+        return new Quicken(this);
+    }
+
+    public async Task AppendAsync(JournalEntry entry, CallRow call, CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Read(ref _delayTicks) is > 0 and var ticks) await Task.Delay(TimeSpan.FromTicks(ticks), cancellationToken);
+        if (_down) throw new StoreUnavailableException("store is down (test)");
+        await inner.AppendAsync(entry, call, cancellationToken);
+    }
+
+    private sealed class Quicken(OutageJournal journal) : IDisposable
+    {
+        public void Dispose() => Interlocked.Exchange(ref journal._delayTicks, 0);
+    }
 
     public Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default) =>
         _down ? throw new StoreUnavailableException("store is down (test)") : inner.ReadSessionAsync(sessionId, cancellationToken);

@@ -9,6 +9,9 @@ namespace CallGrains.Cluster.Tests;
 /// </summary>
 public sealed class ClusterTopology : IAsyncDisposable
 {
+    /// <summary>Cluster mode refuses to start with the business endpoints open; the tests read views with this key.</summary>
+    public const string ApiKey = "cluster-test-key";
+
     private readonly Dictionary<string, string> _environment;
     private readonly List<(int SiloPort, int GatewayPort)> _siloPorts = [];
     private readonly int _apiPort = FreePort();
@@ -22,6 +25,7 @@ public sealed class ClusterTopology : IAsyncDisposable
             ["CallGrains__Cluster__ServiceId"] = "callgrains-test",
             ["CallGrains__Cluster__AdvertisedAddress"] = "127.0.0.1",
             ["Logging__LogLevel__Default"] = "Warning",
+            ["CallGrains__ApiKeys__0"] = ApiKey,
         };
     }
 

@@ -69,7 +69,12 @@ public sealed class KillTests(PostgresServer postgres, ITestOutputHelper output)
     };
 
     private static HttpClient Client(ClusterTopology cluster) =>
-        new(new SocketsHttpHandler { MaxConnectionsPerServer = 16 }) { BaseAddress = cluster.ApiUrl, Timeout = TimeSpan.FromSeconds(20) };
+        new(new SocketsHttpHandler { MaxConnectionsPerServer = 16 })
+        {
+            BaseAddress = cluster.ApiUrl,
+            Timeout = TimeSpan.FromSeconds(20),
+            DefaultRequestHeaders = { Authorization = new("Bearer", ClusterTopology.ApiKey) },
+        };
 
     private static async Task WaitForAcknowledgementsAsync(TrafficRun run, int count)
     {

@@ -13,7 +13,7 @@ public sealed class PostgresStoreTests(PostgresServer server)
     private static readonly DateTimeOffset _t0 = new(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public async Task Appended_items_are_read_back_in_arrival_order_byte_for_byte()
+    public async Task Appended_items_are_read_back_in_arrival_order_byte_for_byte_with_their_flags()
     {
         await using var db = await StoreDatabase.CreateAsync(server);
         string[] bodies =
@@ -24,7 +24,8 @@ public sealed class PostgresStoreTests(PostgresServer server)
         ];
         // Keys deliberately out of alphabetical order: arrival order, not key order, must come back.
         var entries = new[] { "k-c", "k-a", "k-b" }
-            .Select((key, i) => new JournalEntry("s-1", key, "callout", bodies[i], _t0.AddSeconds(i).ToOffset(TimeSpan.FromHours(8)), i != 1))
+            .Select((key, i) => new JournalEntry("s-1", key, "callout", bodies[i], _t0.AddSeconds(i).ToOffset(TimeSpan.FromHours(8)), i != 1,
+                Flag: i == 2 ? "unauthenticated push: X-AKSK digest does not match" : null))
             .ToList();
 
         foreach (var entry in entries) await db.Store.AppendAsync(entry, Row("s-1", version: 1, _t0));

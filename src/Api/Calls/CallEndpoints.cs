@@ -15,38 +15,39 @@ public static class CallEndpoints
 {
     public static WebApplication MapCallEndpoints(this WebApplication app)
     {
-        var calls = app.MapGroup("/v1/calls").WithTags("Calls").AddEndpointFilter<ApiKeyFilter>();
+        var calls = app.MapGroup("/v1/calls").WithTags("Calls").AddEndpointFilter<ApiKeyFilter>().AddEndpointFilter<RequestTimeoutFilter>();
         calls.MapGet("/{sessionId}", GetAsync).WithName("GetCall");
         calls.MapGet("/{sessionId}/events", GetEventsAsync).WithName("GetCallEvents");
         calls.MapGet("/", ListAsync).WithName("ListCalls");
         return app;
     }
 
-    public static async Task<Results<Ok<CallView>, ProblemHttpResult>> GetAsync(string sessionId, IGrainFactory grains, StuckCallWatch stuck)
+    public static async Task<Results<Ok<CallView>, ProblemHttpResult>> GetAsync(
+        string sessionId, IGrainFactory grains, StuckCallWatch stuck, DigitMasking masking)
     {
         var json = await grains.GetCallSession(sessionId).GetViewJsonAsync();
         if (json is null) return Problems.NotFound($"No push was ever stored for session '{sessionId}'.");
         var view = await CallViews.WithRequestsAsync([json], grains);
-        return TypedResults.Ok(stuck.Flag(view[0]));
+        return TypedResults.Ok(masking.Mask(stuck.Flag(view[0])));
     }
 
     public static async Task<Results<Ok<IReadOnlyList<CallEvent>>, ProblemHttpResult>> GetEventsAsync(
-        string sessionId, IPushJournal journal, CancellationToken cancellationToken)
+        string sessionId, IPushJournal journal, DigitMasking masking, CancellationToken cancellationToken)
     {
         var entries = await journal.ReadSessionAsync(sessionId, cancellationToken);
         if (entries.Count == 0) return Problems.NotFound($"No push was ever stored for session '{sessionId}'.");
-        IReadOnlyList<CallEvent> events = [.. entries.Select(e => new CallEvent(e.ReceivedAt, e.EventType, e.ChangedView, e.Body))];
+        IReadOnlyList<CallEvent> events = [.. entries.Select(e => new CallEvent(e.ReceivedAt, e.EventType, e.ChangedView, masking.MaskEventBody(e.Body), e.Flag))];
         return TypedResults.Ok(events);
     }
 
     public static async Task<Results<Ok<CallList>, ProblemHttpResult>> ListAsync(
         [AsParameters] CallListParameters parameters, ICallsProjection projection, IGrainFactory grains, StuckCallWatch stuck,
-        CancellationToken cancellationToken)
+        DigitMasking masking, CancellationToken cancellationToken)
     {
         if (parameters.ToQuery(stuck) is not { } query) return Problems.BadRequest(parameters.Error!);
         var page = await projection.ListAsync(query, cancellationToken);
         var views = await CallViews.WithRequestsAsync([.. page.Items.Select(r => r.ViewJson)], grains);
-        return TypedResults.Ok(new CallList([.. views.Select(stuck.Flag)], page.Next?.Encode()));
+        return TypedResults.Ok(new CallList([.. views.Select(v => masking.Mask(stuck.Flag(v)))], page.Next?.Encode()));
     }
 }
 
@@ -55,7 +56,8 @@ public sealed record CallEvent(
     DateTimeOffset ReceivedAt,
     string EventType,
     bool ChangedView,
-    [property: JsonConverter(typeof(RawJsonConverter))] string Body);
+    [property: JsonConverter(typeof(RawJsonConverter))] string Body,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Flag = null);
 
 public sealed record CallList(IReadOnlyList<CallView> Items, string? Next);
 

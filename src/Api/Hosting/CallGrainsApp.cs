@@ -15,10 +15,13 @@ public static class CallGrainsApp
         builder.AddCallGrainsOptions();
         builder.AddCallGrainsOrleans();
         builder.AddCallGrainsHttp();
+        builder.AddCallGrainsHttpLimits();
+        builder.AddCallGrainsPushAuthentication();
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseCallGrainsHttp();
+        app.UseRateLimiter();
         app.MapPushEndpoints();
         app.MapCallEndpoints();
         app.MapRequestEndpoints();

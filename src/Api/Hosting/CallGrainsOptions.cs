@@ -7,8 +7,16 @@ public sealed class CallGrainsOptions
 {
     public const string Section = "CallGrains";
 
-    /// <summary>Bearer keys for the business endpoints; empty means they are open.</summary>
+    /// <summary>Bearer keys for the business endpoints; empty means they are open (refused in cluster mode, see <see cref="AllowAnonymous"/>).</summary>
     public string[] ApiKeys { get; set; } = [];
+
+    /// <summary>
+    /// Cluster mode holds real customers' calls, so it will not start with the business endpoints open by
+    /// accident: set this to serve them without keys on purpose (e.g. behind a gateway that authenticates).
+    /// </summary>
+    public bool AllowAnonymous { get; set; }
+
+    public IReadOnlyList<string> ConfiguredApiKeys => [.. ApiKeys.Where(k => !string.IsNullOrWhiteSpace(k))];
 
     /// <summary>Largest accepted push or request body; larger ones get 413.</summary>
     [Range(1024, 64 * 1024 * 1024)]

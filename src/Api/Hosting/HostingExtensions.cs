@@ -28,6 +28,7 @@ public static class HostingExtensions
             .Bind(builder.Configuration.GetSection(StuckCallOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton(new DigitMasking(builder.Configuration.GetValue<bool>(DigitMasking.Setting)));
         builder.Services.AddSingleton(sp => new StuckCallWatch(
             sp.GetRequiredService<IOptions<StuckCallOptions>>().Value.Policy, sp.GetRequiredKeyedService<TimeProvider>(ServiceClock.Key)));
         return builder;
@@ -44,6 +45,11 @@ public static class HostingExtensions
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
             var cluster = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
+            var options = builder.Configuration.GetSection(CallGrainsOptions.Section).Get<CallGrainsOptions>() ?? new CallGrainsOptions();
+            if (options.ConfiguredApiKeys.Count == 0 && !options.AllowAnonymous)
+                throw new InvalidOperationException(
+                    "Cluster mode needs API keys for the business endpoints: set CallGrains:ApiKeys (e.g. CallGrains__ApiKeys__0=<key>), " +
+                    "or set CallGrains:AllowAnonymous=true to serve them without keys on purpose.");
             builder.UseOrleansClient(client => client
                 .UseCallGrainsCluster(cluster)
                 .UseCallGrainsPostgresClustering(connectionString));

@@ -13,8 +13,8 @@ public sealed class ApiKeyFilter(IOptionsMonitor<CallGrainsOptions> options) : I
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var keys = options.CurrentValue.ApiKeys.Where(k => !string.IsNullOrEmpty(k)).ToArray();
-        if (keys.Length == 0) return await next(context);
+        var keys = options.CurrentValue.ConfiguredApiKeys;
+        if (keys.Count == 0) return await next(context);
 
         var header = context.HttpContext.Request.Headers.Authorization.ToString();
         const string scheme = "Bearer ";

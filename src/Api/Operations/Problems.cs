@@ -14,6 +14,10 @@ public static class Problems
     public static ProblemHttpResult Unauthorized(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
 
+    public static ProblemHttpResult TooManyRequests() =>
+        TypedResults.Problem("This client sent more pushes than its configured rate. Retry after the time in Retry-After.",
+            statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests");
+
     public static ProblemHttpResult TooLarge(long limit) =>
         TypedResults.Problem($"The body is larger than the limit of {limit} bytes.",
             statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large");

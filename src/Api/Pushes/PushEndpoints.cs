@@ -16,7 +16,9 @@ public static class PushEndpoints
 {
     public static WebApplication MapPushEndpoints(this WebApplication app)
     {
-        var pushes = app.MapGroup("/v1/huawei").WithTags("Pushes");
+        var pushes = app.MapGroup("/v1/huawei").WithTags("Pushes")
+            .RequireRateLimiting(HttpLimits.PushPolicy)
+            .AddEndpointFilter<RequestTimeoutFilter>();
         pushes.MapPost("/status", ReceiveAsync).WithName("PushStatus");
         pushes.MapPost("/fee", ReceiveAsync).WithName("PushFee");
         pushes.MapPost("/events", ReceiveAsync).WithName("PushEvents");
@@ -28,8 +30,16 @@ public static class PushEndpoints
         IGrainFactory grains,
         [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
         PushMetrics metrics,
+        PushAuthentication authentication,
         IOptions<CallGrainsOptions> options)
     {
+        var verdict = authentication.Check(http.Request);
+        if (verdict.Refused)
+        {
+            metrics.Rejected();
+            return Problems.Unauthorized($"The push's signature was not accepted: {verdict.Reason}.");
+        }
+
         var limit = options.Value.MaxBodyBytes;
         if (http.Request.ContentLength > limit)
         {
@@ -55,7 +65,7 @@ public static class PushEndpoints
         // to the exception handler as a 503, and a retry is harmless because stored items are duplicates.
         var receivedAt = clock.GetUtcNow();
         var results = await Task.WhenAll(parsed.Items!.Select(item =>
-            grains.GetCallSession(item.SessionId).RecordAsync(new IncomingItem(item.EventType, item.Body, receivedAt))));
+            grains.GetCallSession(item.SessionId).RecordAsync(new IncomingItem(item.EventType, item.Body, receivedAt, verdict.Flag))));
 
         var duplicates = results.Count(r => r.Duplicate);
         metrics.Accepted(results.Length - duplicates, duplicates);

@@ -17,7 +17,7 @@ public static class RequestEndpoints
 
     public static WebApplication MapRequestEndpoints(this WebApplication app)
     {
-        var requests = app.MapGroup("/v1/requests").WithTags("Requests").AddEndpointFilter<ApiKeyFilter>();
+        var requests = app.MapGroup("/v1/requests").WithTags("Requests").AddEndpointFilter<ApiKeyFilter>().AddEndpointFilter<RequestTimeoutFilter>();
         requests.MapPut("/{userData}", RegisterAsync).WithName("RegisterRequest").Accepts<RequestBody>("application/json");
         requests.MapGet("/{userData}", GetAsync).WithName("GetRequest");
         requests.MapGet("/", ListAsync).WithName("ListRequests");

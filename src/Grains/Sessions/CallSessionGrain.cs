@@ -29,7 +29,7 @@ public sealed class CallSessionGrain(IPushJournal journal, ILogger<CallSessionGr
         foreach (var entry in entries)
         {
             if (!_itemKeys.Add(entry.ItemKey)) continue;
-            _facts = CallFold.Add(_facts, new PushItem(_sessionId, entry.EventType, entry.Body));
+            _facts = CallFold.Add(_facts, new PushItem(_sessionId, entry.EventType, entry.Body, entry.Flag));
             if (_itemKeys.Count == 1) _firstReceivedAt = entry.ReceivedAt;
             updatedAt = entry.ReceivedAt;
         }
@@ -38,18 +38,18 @@ public sealed class CallSessionGrain(IPushJournal journal, ILogger<CallSessionGr
 
     public async Task<RecordResult> RecordAsync(IncomingItem item)
     {
-        var push = new PushItem(_sessionId, item.EventType, item.Body);
-        var key = CallFold.KeyOf(push);
+        var read = CallFold.Read(new PushItem(_sessionId, item.EventType, item.Body, item.Flag));
+        var key = read.Key;
         if (_itemKeys.Contains(key))
             return new RecordResult(Duplicate: true, ChangedView: false, Version: _view?.Version ?? 0);
 
-        var facts = CallFold.Add(_facts, push);
+        var facts = CallFold.Add(_facts, read);
         var previous = _view;
         var firstReceivedAt = _itemKeys.Count == 0 ? item.ReceivedAt : _firstReceivedAt;
         var (view, json) = ViewOf(facts, item.ReceivedAt);
         var changed = previous is null || !SameApartFromVersion(previous, view);
 
-        var entry = new JournalEntry(_sessionId, key, item.EventType, item.Body, item.ReceivedAt, changed);
+        var entry = new JournalEntry(_sessionId, key, item.EventType, item.Body, item.ReceivedAt, changed, item.Flag);
         var row = new CallRow(_sessionId, view.UserData, view.Status, view.Outcome, view.Final,
             firstReceivedAt, item.ReceivedAt, view.Version, json);
         await StoreGuard.RunAsync(() => journal.AppendAsync(entry, row), logger, _sessionId);

@@ -20,11 +20,13 @@ public interface ICallSessionGrain : IGrainWithStringKey
 }
 
 /// <summary>A push item on its way into a session, stamped with when the API received it.</summary>
+/// <param name="Flag">The API's note on how it arrived (see <see cref="Domain.Pushes.PushItem.Flag"/>), or null.</param>
 [GenerateSerializer, Immutable, Alias("callgrains.incoming-item")]
 public sealed record IncomingItem(
     [property: Id(0)] string EventType,
     [property: Id(1)] string Body,
-    [property: Id(2)] DateTimeOffset ReceivedAt);
+    [property: Id(2)] DateTimeOffset ReceivedAt,
+    [property: Id(3)] string? Flag = null);
 
 /// <summary>What recording an item did: <see cref="Duplicate"/> items wrote nothing.</summary>
 [GenerateSerializer, Immutable, Alias("callgrains.record-result")]

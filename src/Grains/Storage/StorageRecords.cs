@@ -5,13 +5,15 @@ namespace CallGrains.Storage;
 /// <summary>One journaled push item: the truth a call's view is re-derived from.</summary>
 /// <param name="ItemKey">The item's identity (<see cref="CallFold.KeyOf"/>): a session never journals the same key twice.</param>
 /// <param name="ChangedView">Whether the item changed the view (beyond its version) when it arrived.</param>
+/// <param name="Flag">The receiver's note on how the item arrived (e.g. an unverified signature), or null.</param>
 public sealed record JournalEntry(
     string SessionId,
     string ItemKey,
     string EventType,
     string Body,
     DateTimeOffset ReceivedAt,
-    bool ChangedView);
+    bool ChangedView,
+    string? Flag = null);
 
 /// <summary>The queryable projection of one call: filter columns plus the view as JSON.</summary>
 /// <param name="FirstReceivedAt">When CallGrains first heard of the call; lists are ordered and filtered by it.</param>

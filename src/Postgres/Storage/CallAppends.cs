@@ -17,10 +17,10 @@ public static class CallAppends
     // Arrival order is the seq order, so rows are inserted in list order (WITH ORDINALITY ... ORDER BY).
     // A key already journalled, or repeated earlier in the same list, is skipped: the first one wins.
     private const string InsertJournalSql = """
-        INSERT INTO callgrains_journal (session_id, item_key, event_type, body, received_at, changed_view)
-        SELECT a.session_id, a.item_key, a.event_type, a.body, a.received_at, a.changed_view
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::boolean[])
-             WITH ORDINALITY AS a(session_id, item_key, event_type, body, received_at, changed_view, arrival)
+        INSERT INTO callgrains_journal (session_id, item_key, event_type, body, received_at, changed_view, flag)
+        SELECT a.session_id, a.item_key, a.event_type, a.body, a.received_at, a.changed_view, a.flag
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::boolean[], $7::text[])
+             WITH ORDINALITY AS a(session_id, item_key, event_type, body, received_at, changed_view, flag, arrival)
         ORDER BY a.arrival
         ON CONFLICT (session_id, item_key) DO NOTHING
         """;
@@ -72,6 +72,7 @@ public static class CallAppends
             TypedValue = [.. appends.Select(a => a.Entry.ChangedView)],
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean,
         });
+        command.Parameters.Add(TextArray(appends.Select(a => a.Entry.Flag)));
         return command;
     }
 

@@ -44,7 +44,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : IPushJournal, I
         try
         {
             await using var command = dataSource.CreateCommand("""
-                SELECT item_key, event_type, body, received_at, changed_view
+                SELECT item_key, event_type, body, received_at, changed_view, flag
                 FROM callgrains_journal
                 WHERE session_id = $1
                 ORDER BY seq
@@ -60,7 +60,8 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : IPushJournal, I
                     reader.GetString(1),
                     reader.GetString(2),
                     reader.GetFieldValue<DateTimeOffset>(3),
-                    reader.GetBoolean(4)));
+                    reader.GetBoolean(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5)));
             }
             return entries;
         }

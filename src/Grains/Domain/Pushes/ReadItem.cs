@@ -43,6 +43,12 @@ public sealed record ReadItem(
 
     public static ReadItem Of(PushItem item)
     {
+        var read = OfBody(item);
+        return item.Flag is { } flag ? read with { Problems = [.. read.Problems, flag] } : read;
+    }
+
+    private static ReadItem OfBody(PushItem item)
+    {
         try
         {
             using var document = JsonDocument.Parse(item.Body, Options);

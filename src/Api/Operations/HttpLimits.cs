@@ -1,0 +1,81 @@
+using System.ComponentModel.DataAnnotations;
+using System.Threading.RateLimiting;
+using CallGrains.Api.Pushes;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace CallGrains.Api.Operations;
+
+/// <summary>
+/// The API's share of "CallGrains:Limits" (the grains read <c>MaxCallsPerUserData</c> from the same section).
+/// </summary>
+public sealed class HttpLimits
+{
+    public const string Section = "CallGrains:Limits";
+    public const string PushPolicy = "pushes";
+
+    /// <summary>
+    /// Pushes per second one client may send (its X-AKSK app key, else its address); 0 turns the limit off.
+    /// Off by default: a status push refused with 429 is lost for good, so size this well above real traffic.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int PushesPerSecondPerClient { get; set; }
+
+    /// <summary>Longest a request may take; past it the answer is 503 with Retry-After and nothing is acknowledged.</summary>
+    [Range(1, 600)]
+    public int RequestTimeoutSeconds { get; set; } = 15;
+}
+
+public static class HttpLimitsExtensions
+{
+    public static WebApplicationBuilder AddCallGrainsHttpLimits(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<HttpLimits>()
+            .Bind(builder.Configuration.GetSection(HttpLimits.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<RequestTimeoutFilter>();
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(HttpLimits.PushPolicy, context =>
+            {
+                var perSecond = context.RequestServices.GetRequiredService<IOptionsMonitor<HttpLimits>>().CurrentValue.PushesPerSecondPerClient;
+                if (perSecond == 0) return RateLimitPartition.GetNoLimiter("unlimited");
+                return RateLimitPartition.GetTokenBucketLimiter(ClientOf(context), _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = perSecond,
+                    TokensPerPeriod = perSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                });
+            });
+            limiter.OnRejected = async (rejected, cancellationToken) =>
+            {
+                var response = rejected.HttpContext.Response;
+                response.StatusCode = StatusCodes.Status429TooManyRequests;
+                response.Headers.RetryAfter = "1";
+                await Problems.TooManyRequests().ExecuteAsync(rejected.HttpContext);
+            };
+        });
+        return builder;
+    }
+
+    /// <summary>The app that signed the push when it says so, else the address it came from.</summary>
+    private static string ClientOf(HttpContext context) =>
+        PushSignature.TryParse(context.Request.Headers[PushAuthentication.HeaderName].ToString(), out var signature)
+            ? "app:" + signature!.AppKey
+            : "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+}
+
+/// <summary>
+/// Bounds every business and push request. A request that runs out of time throws <see cref="TimeoutException"/>,
+/// which <see cref="StoreOutageHandler"/> answers with 503 and Retry-After: nothing that late was acknowledged.
+/// </summary>
+public sealed class RequestTimeoutFilter(IOptionsMonitor<HttpLimits> limits) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var timeout = TimeSpan.FromSeconds(limits.CurrentValue.RequestTimeoutSeconds);
+        return await next(context).AsTask().WaitAsync(timeout, context.HttpContext.RequestAborted);
+    }
+}

@@ -1,0 +1,112 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using CallGrains.Api.Pushes;
+using CallGrains.Tests.Shared;
+
+namespace CallGrains.Api.Tests;
+
+/// <summary>The service with its optional limits on: 50 pushes/s per client, 1 s per request, 3 calls per userData, digits masked.</summary>
+public sealed class LimitedApiFixture : ApiFixture
+{
+    public const int PushesPerSecond = 50;
+    public const int MaxCallsPerUserData = 3;
+
+    protected override IEnumerable<string> Settings =>
+    [
+        .. base.Settings,
+        $"--CallGrains:Limits:PushesPerSecondPerClient={PushesPerSecond}",
+        "--CallGrains:Limits:RequestTimeoutSeconds=1",
+        $"--CallGrains:Limits:MaxCallsPerUserData={MaxCallsPerUserData}",
+        "--CallGrains:MaskDigits=true",
+    ];
+}
+
+public sealed class LimitTests(LimitedApiFixture api) : IClassFixture<LimitedApiFixture>
+{
+    [Fact]
+    public async Task A_client_over_its_push_rate_gets_429_problems_with_retry_after_and_never_a_5xx()
+    {
+        var calls = Enumerable.Range(0, 40).Select(_ => SampleCall.Load("verification-code")).ToList();
+
+        var responses = await Task.WhenAll(calls.SelectMany(c => c.Pushes.Take(4)).Select(p => SendAsync(p, "burst-client")));
+
+        var codes = responses.Select(r => r.StatusCode).ToList();
+        Assert.All(codes, c => Assert.True(c is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"unexpected {c}"));
+        Assert.InRange(codes.Count(c => c == HttpStatusCode.OK), 1, LimitedApiFixture.PushesPerSecond * 2);
+        var refused = responses.First(r => r.StatusCode == HttpStatusCode.TooManyRequests);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        foreach (var response in responses) response.Dispose();
+    }
+
+    [Fact]
+    public async Task The_rate_is_per_client_so_a_quiet_client_is_not_throttled_by_a_noisy_one()
+    {
+        var noisy = Enumerable.Range(0, 30).Select(_ => SampleCall.Load("verification-code")).SelectMany(c => c.Pushes.Take(4));
+        foreach (var response in await Task.WhenAll(noisy.Select(p => SendAsync(p, "noisy-client")))) response.Dispose();
+
+        using var quiet = await SendAsync(SampleCall.Load("verification-code").Pushes[0], "quiet-client");
+
+        Assert.Equal(HttpStatusCode.OK, quiet.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_store_too_slow_for_the_request_timeout_is_a_503_with_retry_after()
+    {
+        var call = SampleCall.Load("verification-code");
+
+        HttpResponseMessage response;
+        using (api.SlowStore(TimeSpan.FromSeconds(4)))
+            response = await SendAsync(call.Pushes[0], "slow-store-client");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        response.Dispose();
+    }
+
+    [Fact]
+    public async Task A_request_keeps_only_its_most_recent_calls_and_says_so()
+    {
+        var userData = $"hot-order-{Guid.NewGuid():N}";
+        var calls = Enumerable.Range(0, LimitedApiFixture.MaxCallsPerUserData + 2).Select(_ => SampleCall.Load("verification-code", userData: userData)).ToList();
+        foreach (var call in calls)
+            foreach (var push in call.Pushes)
+                Assert.Equal(HttpStatusCode.OK, (await SendAsync(push, "hot-key-client")).StatusCode);
+
+        using var request = JsonDocument.Parse(await api.Client.GetStringAsync($"/v1/requests/{Uri.EscapeDataString(userData)}"));
+
+        Assert.True(request.RootElement.GetProperty("callsTruncated").GetBoolean());
+        Assert.Equal(LimitedApiFixture.MaxCallsPerUserData, request.RootElement.GetProperty("calls").GetArrayLength());
+        using var all = JsonDocument.Parse(await api.Client.GetStringAsync($"/v1/calls?userData={Uri.EscapeDataString(userData)}"));
+        Assert.Equal(calls.Count, all.RootElement.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Masked_digits_keep_their_count_but_not_their_value_in_views_and_events()
+    {
+        var call = SampleCall.Load("notification-collect");
+        foreach (var push in call.Pushes)
+            Assert.Equal(HttpStatusCode.OK, (await SendAsync(push, "masking-client")).StatusCode);
+        var id = Uri.EscapeDataString(call.SessionId);
+
+        using var view = JsonDocument.Parse(await api.Client.GetStringAsync($"/v1/calls/{id}"));
+        var events = await api.Client.GetStringAsync($"/v1/calls/{id}/events");
+
+        Assert.Equal(["*"], view.RootElement.GetProperty("digits").EnumerateArray().Select(d => d.GetString()));
+        Assert.Contains("\"digitInfo\":\"*\"", events, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"digitInfo\":\"1\"", events, StringComparison.Ordinal);
+    }
+
+    /// <summary>Sends as one client: the rate limiter tells clients apart by the app key in X-AKSK (unverified here: no secrets configured).</summary>
+    private async Task<HttpResponseMessage> SendAsync(string push, string client)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, ApiFixture.PushPathFor(push))
+        {
+            Content = new StringContent(push, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation(PushAuthentication.HeaderName, new PushSignature(client, "unsigned", Guid.NewGuid().ToString("N"), "2026-01-01T00:00:00Z").Header());
+        return await api.Client.SendAsync(request);
+    }
+}
