@@ -14,20 +14,21 @@ public static class ServiceClock
 
 public static class HostingExtensions
 {
-    public static WebApplicationBuilder AddCallGrainsOptions(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<CallGrainsOptions>()
-            .Bind(builder.Configuration.GetSection(CallGrainsOptions.Section))
+    /// <summary>Options bound from <paramref name="section"/>; a value out of range stops the service at start-up, naming the key.</summary>
+    public static OptionsBuilder<T> AddValidatedOptions<T>(this WebApplicationBuilder builder, string section) where T : class =>
+        builder.Services.AddOptions<T>()
+            .Bind(builder.Configuration.GetSection(section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+
+    public static WebApplicationBuilder AddCallGrainsOptions(this WebApplicationBuilder builder)
+    {
+        builder.AddValidatedOptions<CallGrainsOptions>(CallGrainsOptions.Section);
         // The service's own clock (push receipt, registrations, stuck-call deadlines), keyed so that a test can
         // move it forward without moving the clock the embedded silo's timers and membership run on.
         builder.Services.AddKeyedSingleton(ServiceClock.Key, TimeProvider.System);
         builder.Services.AddCallGrainsLimits(builder.Configuration);
-        builder.Services.AddOptions<StuckCallOptions>()
-            .Bind(builder.Configuration.GetSection(StuckCallOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<StuckCallOptions>(StuckCallOptions.Section);
         builder.Services.AddSingleton(new DigitMasking(builder.Configuration.GetValue<bool>(DigitMasking.Setting)));
         builder.Services.AddSingleton(sp => new StuckCallWatch(
             sp.GetRequiredService<IOptions<StuckCallOptions>>().Value.Policy, sp.GetRequiredKeyedService<TimeProvider>(ServiceClock.Key)));

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Threading.RateLimiting;
+using CallGrains.Api.Hosting;
 using CallGrains.Api.Pushes;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -30,10 +31,7 @@ public static class HttpLimitsExtensions
 {
     public static WebApplicationBuilder AddCallGrainsHttpLimits(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<HttpLimits>()
-            .Bind(builder.Configuration.GetSection(HttpLimits.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<HttpLimits>(HttpLimits.Section);
         builder.Services.AddSingleton<RequestTimeoutFilter>();
         builder.Services.AddRateLimiter(limiter =>
         {

@@ -128,10 +128,7 @@ public static class PushAuthenticationExtensions
 {
     public static WebApplicationBuilder AddCallGrainsPushAuthentication(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<PushAuthenticationOptions>()
-            .Bind(builder.Configuration.GetSection(PushAuthenticationOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<PushAuthenticationOptions>(PushAuthenticationOptions.Section);
         builder.Services.AddSingleton<PushAuthentication>();
         return builder;
     }
