@@ -81,6 +81,8 @@ public abstract class RequestEndpointContract(ApiFixture api)
     [InlineData("{\"kind\":42,\"businessId\":\"b-1\"}", "registration")]
     [InlineData("{\"kind\":\"k\",\"businessId\":\"b-1\",\"attributes\":{\"a\":1}}", "registration")]
     [InlineData("not json", "registration")]
+    [InlineData("{\"kind\":\"k\\u0000\",\"businessId\":\"b-1\"}", "control characters")]
+    [InlineData("{\"kind\":\"k\",\"businessId\":\"b-1\",\"attributes\":{\"a\":\"\\u0000\"}}", "control characters")]
     public async Task A_registration_that_makes_no_sense_is_a_400_problem(string body, string detailMentions)
     {
         using var response = await PutAsync($"bad-{Guid.NewGuid():N}", body);

@@ -27,8 +27,9 @@ public static class RequestEndpoints
     public static async Task<Results<Created<RequestView>, Ok<RequestView>, ProblemHttpResult>> RegisterAsync(
         string userData, HttpRequest http, IGrainFactory grains, [FromKeyedServices(ServiceClock.Key)] TimeProvider clock, IOptions<CallGrainsOptions> options)
     {
-        if (userData.Length is 0 or > MaxUserDataLength)
-            return Problems.BadRequest($"userData must be 1 to {MaxUserDataLength} characters.");
+        userData = RouteSegment.Decode(userData);
+        if (userData.Length is 0 or > MaxUserDataLength || userData.Any(char.IsControl))
+            return Problems.BadRequest($"userData must be 1 to {MaxUserDataLength} characters, none of them control characters.");
         if (http.ContentLength > options.Value.MaxBodyBytes) return Problems.TooLarge(options.Value.MaxBodyBytes);
 
         RequestBody? body;
@@ -55,6 +56,7 @@ public static class RequestEndpoints
 
     public static async Task<Results<Ok<RequestView>, ProblemHttpResult>> GetAsync(string userData, IGrainFactory grains)
     {
+        userData = RouteSegment.Decode(userData);
         var snapshot = await grains.GetBusinessRequest(userData).GetAsync();
         return snapshot is null
             ? Problems.NotFound($"No request '{userData}' was registered and no call carried it.")
@@ -82,6 +84,10 @@ public sealed record RequestBody(string? Kind, string? BusinessId, Dictionary<st
             return $"businessId is required: a string of 1 to {RequestEndpoints.MaxFieldLength} characters.";
         if (Attributes is not null && Attributes.Values.Any(v => v is null))
             return "attributes must map names to strings.";
+        // Stored as PostgreSQL text and jsonb, neither of which can hold NUL; no business value needs control characters.
+        if (Kind.Any(char.IsControl) || BusinessId.Any(char.IsControl) ||
+            (Attributes is not null && Attributes.Any(a => a.Key.Any(char.IsControl) || a.Value.Any(char.IsControl))))
+            return "kind, businessId and attributes must not contain control characters.";
         return null;
     }
 }

@@ -45,6 +45,8 @@ public static class PushEnvelope
                 return PushParse.Reject($"A push is a JSON object, not {Article(root.ValueKind)}.");
             if (NonEmptyString(root, "eventType") is not { } eventType)
                 return PushParse.Reject("The push has no eventType (a non-empty string).");
+            if (eventType.Length > MaxIdLength || eventType.Any(char.IsControl))
+                return PushParse.Reject($"eventType must be at most {MaxIdLength} characters with no control characters.");
 
             return eventType == PushItem.FeeEventType ? ParseFee(root) : ParseStatus(root, eventType);
         }
@@ -89,8 +91,14 @@ public static class PushEnvelope
             return $"{where} has no sessionId (a non-empty string).";
         if (sessionId.Length > MaxIdLength)
             return $"{where}.sessionId is {sessionId.Length} characters; at most {MaxIdLength} are allowed.";
-        if (NonEmptyString(item, "userData") is { Length: > MaxIdLength } userData)
+        // Ids are keys, URL segments and database text (which cannot hold NUL): no control characters.
+        if (sessionId.Any(char.IsControl))
+            return $"{where}.sessionId contains control characters.";
+        if (NonEmptyString(item, "userData") is not { } userData) return null;
+        if (userData.Length > MaxIdLength)
             return $"{where}.userData is {userData.Length} characters; at most {MaxIdLength} are allowed.";
+        if (userData.Any(char.IsControl))
+            return $"{where}.userData contains control characters.";
         return null;
     }
 

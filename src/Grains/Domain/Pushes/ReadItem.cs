@@ -111,8 +111,9 @@ public sealed record ReadItem(
         timestamp = PushFields.TryParseTime(timestamp, out var time) ? PushFields.FormatTime(time) : PushFields.NormaliseTime(timestamp) ?? "";
         string[] parts = [eventType, KeyText(info, "called"), timestamp, KeyText(info, "digitInfo")];
         var key = string.Join('|', parts);
-        // Hashed when long or when a part could shift the separators: the key must stay short and unambiguous.
-        return key.Length <= MaxKeyLength && !parts.Any(p => p.Contains('|'))
+        // Hashed when long, when a part could shift the separators, or when it holds control characters (a key
+        // is database text, which cannot hold NUL): the key must stay short, unambiguous and storable.
+        return key.Length <= MaxKeyLength && !parts.Any(p => p.Contains('|') || p.Any(char.IsControl))
             ? key
             : $"{eventType}|#{Hash(Encoding.UTF8.GetBytes(string.Join('\0', parts)))}";
     }
