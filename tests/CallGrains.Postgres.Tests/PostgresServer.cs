@@ -26,6 +26,9 @@ public sealed class PostgresServer : IAsyncLifetime
     private bool _runAsServerUser;
     private int _port;
 
+    /// <summary>The directory of the PostgreSQL programs in use (initdb, pg_ctl, pgbench); empty for an external server.</summary>
+    public string Binaries => _binaries;
+
     /// <summary>True when this fixture started the server itself, so that it can be stopped and started.</summary>
     public bool IsThrowaway => _root is not null;
 

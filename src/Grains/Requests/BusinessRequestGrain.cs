@@ -6,9 +6,9 @@ using Microsoft.Extensions.Options;
 namespace CallGrains.Requests;
 
 /// <summary>
-/// Keyed by <see cref="BusinessRequestKey.For"/>. The registration is persisted in grain storage; the
-/// call list is a cache seeded from the calls projection on activation and kept fresh by the call grains,
-/// so it is never a second source of truth to keep consistent.
+/// Keyed by <see cref="BusinessRequestKey.For"/>. The registration is persisted in grain storage; the calls
+/// are read from the calls projection when asked for. That projection is written in the same transaction as
+/// each push, so the list is never behind, and the push path never waits on this grain.
 /// </summary>
 public sealed class BusinessRequestGrain(
     [PersistentState(BusinessRequestGrain.StateName, BusinessRequestGrain.StorageName)] IPersistentState<RequestRegistrationState> registration,
@@ -21,26 +21,12 @@ public sealed class BusinessRequestGrain(
     public const string StateName = "businessRequest";
     public const string StorageName = "requests";
 
-    private readonly Dictionary<string, CallSummary> _calls = new(StringComparer.Ordinal);
-    private readonly int _maxCalls = limits.Value.MaxCallsPerUserData;
     private string _userData = "";
-    private bool _truncated;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _userData = BusinessRequestKey.UserDataOf(this.GetPrimaryKeyString());
-        // The newest calls first; when there are more than the cap, the oldest are left in the projection.
-        CallCursor? cursor = null;
-        for (var wanted = _maxCalls; wanted > 0;)
-        {
-            var query = new CallQuery(UserData: _userData, Limit: Math.Min(CallQuery.MaxLimit, wanted), Cursor: cursor);
-            var page = await StoreGuard.RunAsync(() => calls.ListAsync(query, cancellationToken), logger, _userData);
-            foreach (var row in page.Items) Keep(CallSummaries.Of(row));
-            wanted -= page.Items.Count;
-            cursor = page.Next;
-            if (cursor is null) break;
-        }
-        _truncated |= cursor is not null;
+        return Task.CompletedTask;
     }
 
     public async Task<bool> RegisterAsync(RequestRegistration request)
@@ -57,43 +43,32 @@ public sealed class BusinessRequestGrain(
         return created;
     }
 
-    public Task TrackCallAsync(CallSummary summary)
-    {
-        Keep(summary);
-        return Task.CompletedTask;
-    }
-
     public Task<RequestRegistration?> GetRegistrationAsync() => Task.FromResult(registration.State.ToRegistration());
 
-    public Task<RequestSnapshot?> GetAsync()
+    public async Task<RequestSnapshot?> GetAsync()
     {
+        var (summaries, truncated) = await CallsAsync();
         var current = registration.State.ToRegistration();
-        if (current is null && _calls.Count == 0) return Task.FromResult<RequestSnapshot?>(null);
-        var ordered = _calls.Values.OrderByDescending(c => c.UpdatedAt).ThenBy(c => c.SessionId, StringComparer.Ordinal);
-        return Task.FromResult<RequestSnapshot?>(new RequestSnapshot(_userData, current, [.. ordered], _truncated));
+        if (current is null && summaries.Count == 0) return null;
+        var ordered = summaries.OrderByDescending(c => c.UpdatedAt).ThenBy(c => c.SessionId, StringComparer.Ordinal);
+        return new RequestSnapshot(_userData, current, [.. ordered], truncated);
     }
 
-    private void Keep(CallSummary summary)
+    /// <summary>The newest calls (by when CallGrains first heard of them), at most the configured number.</summary>
+    private async Task<(List<CallSummary> Calls, bool Truncated)> CallsAsync()
     {
-        // Notifications and the projection read can race; the higher version is the newer truth.
-        if (!_calls.TryGetValue(summary.SessionId, out var held) || held.Version <= summary.Version)
-            _calls[summary.SessionId] = summary;
-        if (_calls.Count <= _maxCalls) return;
-        var oldest = _calls.Values.MinBy(c => (c.UpdatedAt, c.SessionId), OldestFirst.Instance)!;
-        _calls.Remove(oldest.SessionId);
-        _truncated = true;
-    }
-
-    /// <summary>Least recently updated first, ties by session id, so eviction does not depend on dictionary order.</summary>
-    private sealed class OldestFirst : IComparer<(DateTimeOffset UpdatedAt, string SessionId)>
-    {
-        public static readonly OldestFirst Instance = new();
-
-        public int Compare((DateTimeOffset UpdatedAt, string SessionId) x, (DateTimeOffset UpdatedAt, string SessionId) y)
+        var found = new List<CallSummary>();
+        CallCursor? cursor = null;
+        for (var wanted = limits.Value.MaxCallsPerUserData; wanted > 0;)
         {
-            var order = x.UpdatedAt.CompareTo(y.UpdatedAt);
-            return order != 0 ? order : string.CompareOrdinal(x.SessionId, y.SessionId);
+            var query = new CallQuery(UserData: _userData, Limit: Math.Min(CallQuery.MaxLimit, wanted), Cursor: cursor);
+            var page = await StoreGuard.RunAsync(() => calls.ListAsync(query), logger, _userData);
+            found.AddRange(page.Items.Select(CallSummaries.Of));
+            wanted -= page.Items.Count;
+            cursor = page.Next;
+            if (cursor is null) break;
         }
+        return (found, cursor is not null);
     }
 }
 

@@ -5,16 +5,13 @@ namespace CallGrains.Requests;
 
 /// <summary>
 /// The business request (a taxi order, a parcel, a sign-up) that starts calls with one <c>userData</c>.
-/// Holds the registration, persisted in Orleans grain storage, and the latest summary of each of its calls.
+/// Holds the registration, persisted in Orleans grain storage, and answers with the latest summary of each of its calls.
 /// Registration and calls may arrive in either order.
 /// </summary>
 public interface IBusinessRequestGrain : IGrainWithStringKey
 {
     /// <summary>Registers or updates the request; true when it was not registered before.</summary>
     Task<bool> RegisterAsync(RequestRegistration registration);
-
-    /// <summary>Keeps the call's latest summary; an older version than the one held is ignored.</summary>
-    Task TrackCallAsync(CallSummary summary);
 
     /// <summary>The registration, or null when the request was never registered.</summary>
     [ReadOnly]

@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using CallGrains.Cluster.Tests;
+using static CallGrains.Cluster.Tests.ServiceProcess;
+
+namespace CallGrains.Bench;
+
+/// <summary>CallGrains as it is deployed: an API process, and for PostgreSQL a silo process, each started with environment variables.</summary>
+public sealed class Deployment : IAsyncDisposable
+{
+    public const string ApiKey = "bench-key";
+
+    private readonly List<ServiceProcess> _processes = [];
+
+    private Deployment(Uri url) => Url = url;
+
+    public Uri Url { get; }
+    public ServiceProcess? Silo { get; private set; }
+    public ServiceProcess Api { get; private set; } = null!;
+
+    public static async Task<Deployment> EmbeddedAsync()
+    {
+        var port = FreePort();
+        var deployment = new Deployment(new Uri($"http://127.0.0.1:{port}/"));
+        deployment.Api = deployment.Track(Start(Role.Api, new Dictionary<string, string>
+        {
+            ["Urls"] = $"http://127.0.0.1:{port}",
+            ["CallGrains__Embedded__SiloPort"] = Text(FreePort()),
+            ["CallGrains__Embedded__GatewayPort"] = Text(FreePort()),
+            ["Logging__LogLevel__Default"] = "Warning",
+        }));
+        await deployment.WaitUntilReadyAsync();
+        return deployment;
+    }
+
+    public static async Task<Deployment> OnPostgresAsync(string connectionString, IReadOnlyDictionary<string, string>? siloSettings = null)
+    {
+        var cluster = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__CallGrains"] = connectionString,
+            ["CallGrains__Cluster__ClusterId"] = "bench-" + Guid.NewGuid().ToString("N")[..8],
+            ["CallGrains__Cluster__ServiceId"] = "bench",
+            ["CallGrains__Cluster__AdvertisedAddress"] = "127.0.0.1",
+            ["CallGrains__ApiKeys__0"] = ApiKey,
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        var (exitCode, output) = await RunAsync(Role.Silo, cluster, "migrate");
+        if (exitCode != 0) throw new InvalidOperationException("schema step failed: " + output);
+
+        var port = FreePort();
+        var deployment = new Deployment(new Uri($"http://127.0.0.1:{port}/"));
+        var silo = new Dictionary<string, string>(cluster)
+        {
+            ["CallGrains__Cluster__SiloPort"] = Text(FreePort()),
+            ["CallGrains__Cluster__GatewayPort"] = Text(FreePort()),
+        };
+        foreach (var (key, value) in siloSettings ?? new Dictionary<string, string>()) silo[key] = value;
+        deployment.Silo = deployment.Track(Start(Role.Silo, silo));
+        deployment.Api = deployment.Track(Start(Role.Api, new Dictionary<string, string>(cluster) { ["Urls"] = $"http://127.0.0.1:{port}" }));
+        await deployment.WaitUntilReadyAsync();
+        return deployment;
+    }
+
+    public HttpClient Client(int connections) => new(new SocketsHttpHandler { MaxConnectionsPerServer = connections })
+    {
+        BaseAddress = Url,
+        Timeout = TimeSpan.FromSeconds(30),
+        DefaultRequestHeaders = { Authorization = new("Bearer", ApiKey) },
+    };
+
+    /// <summary>Resident memory of a process, from /proc (Linux).</summary>
+    public static long ResidentBytes(ServiceProcess process)
+    {
+        foreach (var line in File.ReadLines($"/proc/{process.Id}/status"))
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        throw new InvalidOperationException("no VmRSS");
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if ((await http.GetAsync("health/ready")).IsSuccessStatusCode) return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException("CallGrains did not become ready:\n" + string.Join("\n---\n", _processes.Select(p => p.Output)));
+    }
+
+    private ServiceProcess Track(ServiceProcess process)
+    {
+        _processes.Add(process);
+        return process;
+    }
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes) await process.DisposeAsync();
+    }
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Npgsql;
+
+namespace CallGrains.Bench;
+
+/// <summary>
+/// The baseline: pgbench's rate of durable single-row upserts (each its own transaction, fsync and
+/// synchronous_commit on) against the same server, with a row about the size of a push item.
+/// </summary>
+public static partial class Pgbench
+{
+    private const string Script = """
+        \set id random(1, 1000000)
+        INSERT INTO bench_upsert (id, n, payload) VALUES (:id, 1, repeat('x', 400))
+          ON CONFLICT (id) DO UPDATE SET n = bench_upsert.n + 1, payload = excluded.payload;
+        """;
+
+    public static async Task<IReadOnlyList<(int Clients, double Tps)>> RunAsync(string binaries, string connectionString, int[] clients, int seconds)
+    {
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS bench_upsert (id bigint PRIMARY KEY, n bigint NOT NULL, payload text NOT NULL)", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        var script = Path.GetTempFileName();
+        await File.WriteAllTextAsync(script, Script);
+        try
+        {
+            var results = new List<(int, double)>();
+            foreach (var count in clients) results.Add((count, await RunOnceAsync(binaries, connectionString, script, count, seconds)));
+            return results;
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    private static async Task<double> RunOnceAsync(string binaries, string connectionString, string script, int clients, int seconds)
+    {
+        var target = new NpgsqlConnectionStringBuilder(connectionString);
+        var info = new ProcessStartInfo(Path.Combine(binaries, "pgbench"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[]
+                 {
+                     "-n", "-f", script, "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", Math.Min(clients, 2).ToString(CultureInfo.InvariantCulture),
+                     "-T", seconds.ToString(CultureInfo.InvariantCulture), "-h", target.Host!, "-p", target.Port.ToString(CultureInfo.InvariantCulture),
+                     "-U", target.Username!, target.Database!,
+                 })
+            info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var match = TpsLine().Match(output);
+        if (process.ExitCode != 0 || !match.Success)
+            throw new InvalidOperationException($"pgbench failed ({process.ExitCode}): {output}\n{errors}");
+        return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    [GeneratedRegex(@"tps = ([0-9.]+)")]
+    private static partial Regex TpsLine();
+}

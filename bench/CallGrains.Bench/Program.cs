@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using CallGrains.Bench;
+using CallGrains.Postgres.Tests;
+using CallGrains.PushSimulator;
+
+// CallGrains' benchmark: everything in one run on this machine, the baseline (pgbench) included, so that
+// ratios compare like with like. `bench/run` builds and runs it; `--sweep` adds the group-commit sweep.
+var sweep = args.Contains("--sweep");
+var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
+var activeCalls = args.SkipWhile(a => a != "--active-calls").Skip(1).Select(int.Parse).FirstOrDefault(100_000);
+var report = new Report();
+
+await using var postgres = new PostgresServer();
+await postgres.InitializeAsync();
+Console.WriteLine($"PostgreSQL: throwaway server from {postgres.Binaries} (fsync on, synchronous_commit on)");
+
+// (a) the baseline
+var pgbench = await Pgbench.RunAsync(postgres.Binaries, await postgres.CreateDatabaseAsync(), [1, 8, 16, 32], seconds: 10);
+foreach (var (clients, tps) in pgbench) Console.WriteLine($"pgbench single-row upsert, {clients,2} clients: {tps,8:F0} tps");
+var baseline = pgbench.Max(p => p.Tps);
+report.Add("pgbench durable single-row upserts (best of 1/8/16/32 clients)", $"{baseline:F0}/s", "baseline", "");
+
+// (b) embedded
+await using (var embedded = await Deployment.EmbeddedAsync())
+{
+    await Load.RunAsync(embedded, concurrency: 32, rate: 0, seconds: 5, verify: false); // warm-up: JIT, tiering, pools
+    var run = await Load.RunAsync(embedded, concurrency: 64, rate: 0, seconds, verify: true);
+    Console.WriteLine($"  embedded, 64 in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, p50 {run.Traffic.LatencyMs.P50:F1} ms, p99 {run.Traffic.LatencyMs.P99:F1} ms");
+    report.Add("embedded ingest (pushes/s acknowledged)", $"{run.Traffic.AcknowledgedPerSecond:F0}/s", "≥ 20,000/s",
+        Pass(run.Traffic.AcknowledgedPerSecond >= 20_000) + $", missing {run.Verification!.MissingItems}");
+}
+
+// (c) PostgreSQL: the maximum sustained rate, then latency at half of it
+double max;
+Percentiles atMax;
+await using (var cluster = await Deployment.OnPostgresAsync(await postgres.CreateDatabaseAsync()))
+{
+    await Load.RunAsync(cluster, concurrency: 32, rate: 0, seconds: 5, verify: false); // warm-up: JIT, pools, activations
+    var best = (Rate: 0.0, Latency: new Percentiles(0, 0, 0, 0, 0), Concurrency: 0, Missing: 0L);
+    foreach (var concurrency in new[] { 32, 64, 128 })
+    {
+        var run = await Load.RunAsync(cluster, concurrency, rate: 0, seconds, verify: true);
+        Console.WriteLine($"  PostgreSQL unthrottled, {concurrency,3} in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, " +
+                          $"p50 {run.Traffic.LatencyMs.P50:F1} ms, p99 {run.Traffic.LatencyMs.P99:F1} ms, missing {run.Verification!.MissingItems}");
+        if (run.Traffic.AcknowledgedPerSecond > best.Rate)
+            best = (run.Traffic.AcknowledgedPerSecond, run.Traffic.LatencyMs, concurrency, run.Verification.MissingItems);
+    }
+    (max, atMax) = (best.Rate, best.Latency);
+    report.Add("PostgreSQL durable ingest, max sustained (pushes/s)", $"{max:F0}/s ({best.Concurrency} in flight)",
+        "≥ 1.0 × pgbench", $"{max / baseline:F2} × pgbench, " + Pass(max >= baseline) + $", missing {best.Missing}");
+    report.Add("ack latency at max: p50 / p99", $"{atMax.P50:F1} / {atMax.P99:F1} ms", "", "");
+
+    var half = await Load.RunAsync(cluster, concurrency: 128, rate: max / 2, seconds, verify: true);
+    report.Add($"ack latency at half ({max / 2:F0}/s offered, {half.Traffic.AcknowledgedPerSecond:F0}/s acknowledged): p50 / p99",
+        $"{half.Traffic.LatencyMs.P50:F1} / {half.Traffic.LatencyMs.P99:F1} ms", "p99 ≤ 25 ms",
+        Pass(half.Traffic.LatencyMs.P99 <= 25) + $", missing {half.Verification!.MissingItems}");
+}
+
+// (d) memory per active call, on a fresh silo (journal in PostgreSQL, so only the grains are in its memory)
+await using (var cluster = await Deployment.OnPostgresAsync(await postgres.CreateDatabaseAsync()))
+{
+    var (idle, loaded) = await Memory.MeasureAsync(cluster, activeCalls);
+    var perCall = (loaded - idle) / (double)activeCalls;
+    report.Add($"memory per active call (silo RSS, {activeCalls:N0} calls in progress minus idle)",
+        $"{perCall / 1024:F2} KiB ({(loaded - idle) / 1048576.0:F0} MiB above {idle / 1048576.0:F0} MiB idle)", "≤ 4 KiB", Pass(perCall <= 4096));
+}
+
+if (sweep)
+{
+    Console.WriteLine("\nGroup-commit sweep (PostgreSQL, unthrottled, 64 in flight):");
+    foreach (var (batch, linger, writers) in new[] { (512, 0, 4), (512, 0, 1), (512, 0, 2), (512, 0, 8), (512, 1, 4), (512, 3, 4), (64, 0, 4), (2048, 0, 4) })
+    {
+        await using var cluster = await Deployment.OnPostgresAsync(await postgres.CreateDatabaseAsync(), new Dictionary<string, string>
+        {
+            ["CallGrains__GroupCommit__MaxBatch"] = batch.ToString(CultureInfo.InvariantCulture),
+            ["CallGrains__GroupCommit__LingerMs"] = linger.ToString(CultureInfo.InvariantCulture),
+            ["CallGrains__GroupCommit__Writers"] = writers.ToString(CultureInfo.InvariantCulture),
+        });
+        await Load.RunAsync(cluster, concurrency: 32, rate: 0, seconds: 3, verify: false);
+        var run = await Load.RunAsync(cluster, concurrency: 64, rate: 0, seconds, verify: false);
+        Console.WriteLine($"  MaxBatch {batch,4}, LingerMs {linger}, Writers {writers}: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, " +
+                          $"p50 {run.Traffic.LatencyMs.P50:F1} ms, p99 {run.Traffic.LatencyMs.P99:F1} ms");
+    }
+}
+
+Console.WriteLine();
+report.Print();
+Console.WriteLine($"\nratio (c)/(a): {max / baseline:F2}");
+return 0;
+
+static string Pass(bool met) => met ? "met" : "NOT met";
+
+namespace CallGrains.Bench
+{
+    /// <summary>One simulator run against a deployment, with its verification.</summary>
+    public static class Load
+    {
+        public static async Task<(TrafficFigures Traffic, VerificationFigures? Verification)> RunAsync(
+            Deployment deployment, int concurrency, double rate, int seconds, bool verify)
+        {
+            using var http = deployment.Client(concurrency);
+            var run = new TrafficRun(new SimulatorOptions
+            {
+                Calls = 0, DurationSeconds = seconds, Rate = rate, Concurrency = concurrency, Seed = Environment.TickCount, LateCdr = 0.05,
+            }, http);
+            var traffic = await run.RunAsync(CancellationToken.None);
+            var verification = verify ? await new Verifier(http, 16).VerifyAsync(run.Calls, CancellationToken.None) : null;
+            return (traffic, verification);
+        }
+    }
+
+    /// <summary>Silo memory with no calls, then with many calls dialled and ringing (two pushes each, never ended).</summary>
+    public static class Memory
+    {
+        public static async Task<(long Idle, long Loaded)> MeasureAsync(Deployment deployment, int calls)
+        {
+            var silo = deployment.Silo!;
+            using var http = deployment.Client(64);
+            await SendAsync(http, Calls(1000, "warm"), 64); // JIT and pools, so that idle is a running silo, not a cold one
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            var idle = Deployment.ResidentBytes(silo);
+            await SendAsync(http, Calls(calls, "active"), 64);
+            await Task.Delay(TimeSpan.FromSeconds(10));
+            return (idle, Deployment.ResidentBytes(silo));
+        }
+
+        private static IEnumerable<string> Calls(int count, string tag)
+        {
+            var random = new Random(7);
+            var runId = tag + "-" + Guid.NewGuid().ToString("N")[..8];
+            var start = DateTime.UtcNow.AddMinutes(-5);
+            for (var i = 0; i < count; i++)
+            {
+                var call = SimulatedCall.Create(i, Scenario.CallbackConnected, start, runId, random);
+                foreach (var push in call.StatusPushes.Take(2)) yield return push;
+            }
+        }
+
+        private static async Task SendAsync(HttpClient http, IEnumerable<string> pushes, int concurrency)
+        {
+            var failures = 0;
+            await Parallel.ForEachAsync(pushes, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (push, ct) =>
+            {
+                using var content = new StringContent(push, Encoding.UTF8, "application/json");
+                using var response = await http.PostAsync("v1/huawei/status", content, ct);
+                if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref failures);
+            });
+            if (failures > 0) throw new InvalidOperationException($"{failures} pushes were not acknowledged while loading calls");
+        }
+    }
+
+    public sealed class Report
+    {
+        private readonly List<(string Metric, string Value, string Target, string Verdict)> _rows = [];
+
+        public void Add(string metric, string value, string target, string verdict) => _rows.Add((metric, value, target, verdict));
+
+        public void Print()
+        {
+            Console.WriteLine("| Metric | Value | Target | Verdict |");
+            Console.WriteLine("|---|---|---|---|");
+            foreach (var (metric, value, target, verdict) in _rows) Console.WriteLine($"| {metric} | {value} | {target} | {verdict} |");
+        }
+    }
+}
