@@ -78,6 +78,35 @@ public sealed class Deployment : IAsyncDisposable
         throw new InvalidOperationException("no VmRSS");
     }
 
+    /// <summary>CPU time a process has used so far (user + system), from /proc (Linux).</summary>
+    public static TimeSpan CpuTime(int processId)
+    {
+        var stat = File.ReadAllText($"/proc/{processId}/stat");
+        // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ is 100 on Linux
+    }
+
+    /// <summary>CPU time of every PostgreSQL server process.</summary>
+    public static TimeSpan PostgresCpuTime()
+    {
+        var total = TimeSpan.Zero;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() == "postgres") total += CpuTime(pid);
+            }
+            catch (IOException)
+            {
+                // the process ended while we looked
+            }
+        }
+        return total;
+    }
+
     private async Task WaitUntilReadyAsync()
     {
         using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(5) };

@@ -26,8 +26,12 @@ report.Add("pgbench durable single-row upserts (best of 1/8/16/32 clients)", $"{
 await using (var embedded = await Deployment.EmbeddedAsync())
 {
     await Load.RunAsync(embedded, concurrency: 32, rate: 0, seconds: 5, verify: false); // warm-up: JIT, tiering, pools
-    var run = await Load.RunAsync(embedded, concurrency: 64, rate: 0, seconds, verify: true);
-    Console.WriteLine($"  embedded, 64 in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, p50 {run.Traffic.LatencyMs.P50:F1} ms, p99 {run.Traffic.LatencyMs.P99:F1} ms");
+    var cpu = CpuSample.Take(embedded);
+    var run = await Load.RunAsync(embedded, concurrency: 64, rate: 0, seconds, verify: false);
+    var used = CpuSample.Take(embedded) - cpu;
+    run = (run.Traffic, await Load.VerifyAsync(embedded, run.Calls), run.Calls);
+    Console.WriteLine($"  embedded, 64 in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, p50 {run.Traffic.LatencyMs.P50:F1} ms, " +
+                      $"p99 {run.Traffic.LatencyMs.P99:F1} ms; " + used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds));
     report.Add("embedded ingest (pushes/s acknowledged)", $"{run.Traffic.AcknowledgedPerSecond:F0}/s", "≥ 20,000/s",
         Pass(run.Traffic.AcknowledgedPerSecond >= 20_000) + $", missing {run.Verification!.MissingItems}");
 }
@@ -41,9 +45,14 @@ await using (var cluster = await Deployment.OnPostgresAsync(await postgres.Creat
     var best = (Rate: 0.0, Latency: new Percentiles(0, 0, 0, 0, 0), Concurrency: 0, Missing: 0L);
     foreach (var concurrency in new[] { 32, 64, 128 })
     {
-        var run = await Load.RunAsync(cluster, concurrency, rate: 0, seconds, verify: true);
+        var cpu = CpuSample.Take(cluster);
+        var run = await Load.RunAsync(cluster, concurrency, rate: 0, seconds, verify: false);
+        var used = CpuSample.Take(cluster) - cpu;
+        var verification = await Load.VerifyAsync(cluster, run.Calls);
+        run = (run.Traffic, verification, run.Calls);
         Console.WriteLine($"  PostgreSQL unthrottled, {concurrency,3} in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, " +
-                          $"p50 {run.Traffic.LatencyMs.P50:F1} ms, p99 {run.Traffic.LatencyMs.P99:F1} ms, missing {run.Verification!.MissingItems}");
+                          $"p50 {run.Traffic.LatencyMs.P50:F1} ms, p99 {run.Traffic.LatencyMs.P99:F1} ms, missing {run.Verification!.MissingItems}; " +
+                          used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds));
         if (run.Traffic.AcknowledgedPerSecond > best.Rate)
             best = (run.Traffic.AcknowledgedPerSecond, run.Traffic.LatencyMs, concurrency, run.Verification.MissingItems);
     }
@@ -97,7 +106,7 @@ namespace CallGrains.Bench
     /// <summary>One simulator run against a deployment, with its verification.</summary>
     public static class Load
     {
-        public static async Task<(TrafficFigures Traffic, VerificationFigures? Verification)> RunAsync(
+        public static async Task<(TrafficFigures Traffic, VerificationFigures? Verification, IReadOnlyList<CallLedger> Calls)> RunAsync(
             Deployment deployment, int concurrency, double rate, int seconds, bool verify)
         {
             using var http = deployment.Client(concurrency);
@@ -106,8 +115,35 @@ namespace CallGrains.Bench
                 Calls = 0, DurationSeconds = seconds, Rate = rate, Concurrency = concurrency, Seed = Environment.TickCount, LateCdr = 0.05,
             }, http);
             var traffic = await run.RunAsync(CancellationToken.None);
-            var verification = verify ? await new Verifier(http, 16).VerifyAsync(run.Calls, CancellationToken.None) : null;
-            return (traffic, verification);
+            var verification = verify ? await VerifyAsync(deployment, run.Calls) : null;
+            return (traffic, verification, run.Calls);
+        }
+
+        public static async Task<VerificationFigures> VerifyAsync(Deployment deployment, IReadOnlyList<CallLedger> calls)
+        {
+            using var http = deployment.Client(16);
+            return await new Verifier(http, 16).VerifyAsync(calls, CancellationToken.None);
+        }
+    }
+
+    /// <summary>CPU used by each part of the machine's load: where a push's cost goes.</summary>
+    public sealed record CpuSample(TimeSpan Api, TimeSpan Silo, TimeSpan Postgres, TimeSpan LoadGenerator)
+    {
+        public static CpuSample Take(Deployment deployment) => new(
+            Deployment.CpuTime(deployment.Api.Id),
+            deployment.Silo is { } silo ? Deployment.CpuTime(silo.Id) : TimeSpan.Zero,
+            Deployment.PostgresCpuTime(),
+            System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime);
+
+        public static CpuSample operator -(CpuSample after, CpuSample before) => new(
+            after.Api - before.Api, after.Silo - before.Silo, after.Postgres - before.Postgres, after.LoadGenerator - before.LoadGenerator);
+
+        public string PerPush(long pushes, double seconds)
+        {
+            string Us(TimeSpan t) => (t.TotalMilliseconds * 1000 / Math.Max(pushes, 1)).ToString("F0", CultureInfo.InvariantCulture);
+            var total = Api + Silo + Postgres + LoadGenerator;
+            return $"CPU µs per push: API {Us(Api)}, silo {Us(Silo)}, PostgreSQL {Us(Postgres)}, load generator {Us(LoadGenerator)} " +
+                   $"(machine busy {total.TotalSeconds / seconds / Environment.ProcessorCount:P0} of {Environment.ProcessorCount} cores)";
         }
     }
 
