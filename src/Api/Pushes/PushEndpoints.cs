@@ -75,18 +75,29 @@ public static class PushEndpoints
     /// <summary>Reads the whole body, or null when it exceeds the limit (chunked bodies have no length up front).</summary>
     private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpContext http, long limit)
     {
+        // Kestrel counts a chunked body's framing (chunk sizes, CRLFs) against MaxRequestBodySize, so a chunked body
+        // just under the limit would be refused while the same bytes with a Content-Length are kept. The server's
+        // bound is therefore twice the limit for chunked bodies (room for the framing of any sensible chunk size);
+        // the limit itself is enforced here, on the body's own bytes.
         var sizeFeature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false }) sizeFeature.MaxRequestBodySize = limit;
+        if (sizeFeature is { IsReadOnly: false })
+            sizeFeature.MaxRequestBodySize = http.Request.ContentLength is null && limit <= long.MaxValue / 2 ? limit * 2 : limit;
         using var buffer = new MemoryStream(http.Request.ContentLength is { } length ? (int)length : 4096);
+        var chunk = new byte[16 * 1024];
         try
         {
-            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+            int read;
+            while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+            {
+                if (buffer.Length + read > limit) return null;
+                buffer.Write(chunk, 0, read);
+            }
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return null;
         }
-        return buffer.Length > limit ? null : buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 }
 

@@ -94,13 +94,26 @@ public static class PushEnvelope
         // Ids are keys, URL segments and database text (which cannot hold NUL): no control characters.
         if (sessionId.Any(char.IsControl))
             return $"{where}.sessionId contains control characters.";
-        if (NonEmptyString(item, "userData") is not { } userData) return null;
+        // "." and ".." are dot segments: every HTTP stack normalises them away (escaped or not), so such a
+        // call could be acknowledged but never read back from /v1/calls/{sessionId}.
+        if (sessionId is "." or "..")
+            return $"{where}.sessionId '{sessionId}' cannot be addressed as a URL path segment.";
+        if (UserDataText(item) is not { } userData) return null;
         if (userData.Length > MaxIdLength)
             return $"{where}.userData is {userData.Length} characters; at most {MaxIdLength} are allowed.";
         if (userData.Any(char.IsControl))
             return $"{where}.userData contains control characters.";
         return null;
     }
+
+    /// <summary>
+    /// userData as the fold reads it: a string, or the digits of a number (userData sometimes arrives unquoted),
+    /// so that the same limits hold for both.
+    /// </summary>
+    private static string? UserDataText(JsonElement item) =>
+        item.TryGetProperty("userData", out var value) && value.ValueKind == JsonValueKind.Number
+            ? value.GetRawText()
+            : NonEmptyString(item, "userData");
 
     /// <summary>The property as a non-empty string; null when absent, not a string, empty, or an escape that is not valid UTF-16.</summary>
     private static string? NonEmptyString(JsonElement item, string name)
