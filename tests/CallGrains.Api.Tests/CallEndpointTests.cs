@@ -31,6 +31,23 @@ public abstract class CallEndpointContract(ApiFixture api)
         Assert.EndsWith("Z", root.GetProperty("updatedAt").GetString());
     }
 
+    [Theory]
+    [InlineData("/")]
+    [InlineData("%2F")]
+    [InlineData("%252F")]
+    [InlineData("/../")]
+    public async Task A_session_id_with_slashes_or_percent_text_is_read_back_under_exactly_that_id(string part)
+    {
+        var call = SampleCall.Load("verification-code", sessionId: $"odd-{Guid.NewGuid():N}{part}end");
+        await PushAllAsync(call);
+
+        using var view = JsonDocument.Parse(await api.Client.GetStringAsync(CallPath(call)));
+        using var events = await api.Client.GetAsync(CallPath(call) + "/events");
+
+        Assert.Equal(call.SessionId, view.RootElement.GetProperty("sessionId").GetString());
+        Assert.Equal(HttpStatusCode.OK, events.StatusCode);
+    }
+
     [Fact]
     public async Task An_unknown_call_is_a_404_problem()
     {

@@ -23,9 +23,9 @@ public static class CallEndpoints
     }
 
     public static async Task<Results<Ok<CallView>, ProblemHttpResult>> GetAsync(
-        string sessionId, IGrainFactory grains, StuckCallWatch stuck, DigitMasking masking)
+        string sessionId, HttpContext http, IGrainFactory grains, StuckCallWatch stuck, DigitMasking masking)
     {
-        sessionId = RouteSegment.Decode(sessionId);
+        sessionId = RouteSegment.Decode(http, 2, sessionId);
         var json = await grains.GetCallSession(sessionId).GetViewJsonAsync();
         if (json is null) return Problems.NotFound($"No push was ever stored for session '{sessionId}'.");
         var view = await CallViews.WithRequestsAsync([json], grains);
@@ -33,9 +33,9 @@ public static class CallEndpoints
     }
 
     public static async Task<Results<Ok<IReadOnlyList<CallEvent>>, ProblemHttpResult>> GetEventsAsync(
-        string sessionId, IPushJournal journal, DigitMasking masking, CancellationToken cancellationToken)
+        string sessionId, HttpContext http, IPushJournal journal, DigitMasking masking, CancellationToken cancellationToken)
     {
-        sessionId = RouteSegment.Decode(sessionId);
+        sessionId = RouteSegment.Decode(http, 2, sessionId);
         var entries = await journal.ReadSessionAsync(sessionId, cancellationToken);
         if (entries.Count == 0) return Problems.NotFound($"No push was ever stored for session '{sessionId}'.");
         IReadOnlyList<CallEvent> events = [.. entries.Select(e => new CallEvent(e.ReceivedAt, e.EventType, e.ChangedView, masking.MaskEventBody(e.Body), e.Flag))];

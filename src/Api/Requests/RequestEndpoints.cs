@@ -25,17 +25,17 @@ public static class RequestEndpoints
     }
 
     public static async Task<Results<Created<RequestView>, Ok<RequestView>, ProblemHttpResult>> RegisterAsync(
-        string userData, HttpRequest http, IGrainFactory grains, [FromKeyedServices(ServiceClock.Key)] TimeProvider clock, IOptions<CallGrainsOptions> options)
+        string userData, HttpRequest request, IGrainFactory grains, [FromKeyedServices(ServiceClock.Key)] TimeProvider clock, IOptions<CallGrainsOptions> options)
     {
-        userData = RouteSegment.Decode(userData);
+        userData = RouteSegment.Decode(request.HttpContext, 2, userData);
         if (userData.Length is 0 or > MaxUserDataLength || userData.Any(char.IsControl))
             return Problems.BadRequest($"userData must be 1 to {MaxUserDataLength} characters, none of them control characters.");
-        if (http.ContentLength > options.Value.MaxBodyBytes) return Problems.TooLarge(options.Value.MaxBodyBytes);
+        if (request.ContentLength > options.Value.MaxBodyBytes) return Problems.TooLarge(options.Value.MaxBodyBytes);
 
         RequestBody? body;
         try
         {
-            body = await JsonSerializer.DeserializeAsync<RequestBody>(http.Body, JsonSerializerOptions.Web, http.HttpContext.RequestAborted);
+            body = await JsonSerializer.DeserializeAsync<RequestBody>(request.Body, JsonSerializerOptions.Web, request.HttpContext.RequestAborted);
         }
         catch (JsonException ex)
         {
@@ -54,9 +54,9 @@ public static class RequestEndpoints
             : TypedResults.Ok(view);
     }
 
-    public static async Task<Results<Ok<RequestView>, ProblemHttpResult>> GetAsync(string userData, IGrainFactory grains)
+    public static async Task<Results<Ok<RequestView>, ProblemHttpResult>> GetAsync(string userData, HttpContext http, IGrainFactory grains)
     {
-        userData = RouteSegment.Decode(userData);
+        userData = RouteSegment.Decode(http, 2, userData);
         var snapshot = await grains.GetBusinessRequest(userData).GetAsync();
         return snapshot is null
             ? Problems.NotFound($"No request '{userData}' was registered and no call carried it.")
