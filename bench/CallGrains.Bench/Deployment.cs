@@ -107,24 +107,8 @@ public sealed class Deployment : IAsyncDisposable
         return total;
     }
 
-    private async Task WaitUntilReadyAsync()
-    {
-        using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if ((await http.GetAsync("health/ready")).IsSuccessStatusCode) return;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                // not listening yet
-            }
-            await Task.Delay(250);
-        }
-        throw new TimeoutException("CallGrains did not become ready:\n" + string.Join("\n---\n", _processes.Select(p => p.Output)));
-    }
+    private Task WaitUntilReadyAsync() =>
+        ServiceProcess.WaitUntilReadyAsync(Url, () => string.Join("\n---\n", _processes.Select(p => p.Output)));
 
     private ServiceProcess Track(ServiceProcess process)
     {

@@ -59,25 +59,8 @@ public sealed class ClusterTopology : IAsyncDisposable
     public void StartApi() =>
         Api = Start(Role.Api, new Dictionary<string, string>(_environment) { ["Urls"] = ApiUrl.ToString().TrimEnd('/') });
 
-    public async Task WaitUntilReadyAsync()
-    {
-        using var http = new HttpClient { BaseAddress = ApiUrl, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if ((await http.GetAsync("health/ready")).IsSuccessStatusCode) return;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                // not listening yet
-            }
-            await Task.Delay(250);
-        }
-        throw new TimeoutException("The cluster did not become ready.\nAPI:\n" + Api?.Output + "\nSilos:\n" +
-                                   string.Join("\n---\n", Silos.Select(s => s?.Output)));
-    }
+    public Task WaitUntilReadyAsync() => ServiceProcess.WaitUntilReadyAsync(ApiUrl,
+        () => "API:\n" + Api?.Output + "\nSilos:\n" + string.Join("\n---\n", Silos.Select(s => s?.Output)));
 
     public async ValueTask DisposeAsync()
     {

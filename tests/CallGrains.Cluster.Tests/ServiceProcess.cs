@@ -78,6 +78,26 @@ public sealed class ServiceProcess : IAsyncDisposable
         lock (_output) _output.AppendLine(line);
     }
 
+    /// <summary>Polls the API's readiness until it answers 200; on timeout, fails with <paramref name="diagnostics"/> (the processes' output).</summary>
+    public static async Task WaitUntilReadyAsync(Uri apiUrl, Func<string> diagnostics)
+    {
+        using var http = new HttpClient { BaseAddress = apiUrl, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if ((await http.GetAsync("health/ready")).IsSuccessStatusCode) return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException("CallGrains did not become ready.\n" + diagnostics());
+    }
+
     public enum Role { Silo, Api }
 
     private static string DllOf(Role role)
