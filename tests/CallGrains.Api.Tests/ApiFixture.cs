@@ -6,6 +6,7 @@ using System.Text;
 using CallGrains.Api.Hosting;
 using CallGrains.Storage;
 using CallGrains.Storage.InMemory;
+using CallGrains.Tests.Shared;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +22,7 @@ public class ApiFixture : IAsyncLifetime
     public const string ApiKey = "test-key-1";
 
     private WebApplication? _app;
-    private OutageJournal? _journal;
+    private SwitchableJournal? _journal;
 
     /// <summary>The service clock (push receipt, stuck-call deadlines); the silo keeps the real one.</summary>
     public MovableClock Clock { get; } = new();
@@ -71,8 +72,12 @@ public class ApiFixture : IAsyncLifetime
     ]);
 
     /// <summary>The embedded store behind a switch that can make it fail like a database that went away.</summary>
-    protected virtual void Configure(WebApplicationBuilder builder) =>
-        builder.Services.AddSingleton<IPushJournal>(sp => _journal = new OutageJournal(sp.GetRequiredService<InMemoryStore>()));
+    protected virtual void Configure(WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(sp => _journal = new SwitchableJournal(sp.GetRequiredService<InMemoryStore>()));
+        builder.Services.AddSingleton<IPushJournal>(sp => sp.GetRequiredService<SwitchableJournal>());
+        builder.Services.AddSingleton<IJournalReader>(sp => sp.GetRequiredService<SwitchableJournal>());
+    }
 
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json) =>
         Client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
@@ -98,48 +103,4 @@ public sealed class OpenApiFixture : ApiFixture
 public sealed class ApiCollection : ICollectionFixture<ApiFixture>
 {
     public const string Name = "api";
-}
-
-/// <summary>The in-memory journal with a switch that makes it fail like a database that went away.</summary>
-public sealed class OutageJournal(IPushJournal inner) : IPushJournal
-{
-    private volatile bool _down;
-
-    public IAsyncDisposable Outage()
-    {
-        _down = true;
-        return new Restore(this);
-    }
-
-    private long _delayTicks;
-
-    public IDisposable Slow(TimeSpan delay)
-    {
-        Interlocked.Exchange(ref _delayTicks, delay.Ticks);
-        return new Quicken(this);
-    }
-
-    public async Task AppendAsync(JournalEntry entry, CallRow call, CancellationToken cancellationToken = default)
-    {
-        if (Interlocked.Read(ref _delayTicks) is > 0 and var ticks) await Task.Delay(TimeSpan.FromTicks(ticks), cancellationToken);
-        if (_down) throw new StoreUnavailableException("store is down (test)");
-        await inner.AppendAsync(entry, call, cancellationToken);
-    }
-
-    private sealed class Quicken(OutageJournal journal) : IDisposable
-    {
-        public void Dispose() => Interlocked.Exchange(ref journal._delayTicks, 0);
-    }
-
-    public Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default) =>
-        _down ? throw new StoreUnavailableException("store is down (test)") : inner.ReadSessionAsync(sessionId, cancellationToken);
-
-    private sealed class Restore(OutageJournal journal) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync()
-        {
-            journal._down = false;
-            return ValueTask.CompletedTask;
-        }
-    }
 }

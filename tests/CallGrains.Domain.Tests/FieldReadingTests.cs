@@ -119,19 +119,19 @@ public sealed class FieldReadingTests
     [InlineData("disconnect", "\"text\"", "the stored 'disconnect' item is not a JSON object")]
     public void A_stored_body_that_cannot_be_read_is_a_problem_not_a_crash(string eventType, string body, string problem)
     {
-        var item = new PushItem(Session, eventType, body);
+        var item = Item(eventType, body);
 
         var view = Fold(item, Status("callout", $"\"timestamp\":\"2019-01-24 03:04:24\",\"called\":\"{A}\""));
 
         Assert.Equal([problem], view.Problems);
         Assert.Equal(2, view.Version);
-        Assert.Equal(CallFold.KeyOf(item), CallFold.KeyOf(item with { }));
+        Assert.Equal(KeyOf(item), KeyOf(item with { }));
     }
 
     [Fact]
     public void A_status_item_without_its_envelope_is_still_read_and_says_so()
     {
-        var item = new PushItem(Session, "answer", $"{{\"sessionId\":\"{Session}\",\"timestamp\":\"2019-01-24 03:04:31\",\"called\":\"{A}\"}}");
+        var item = Item("answer", $"{{\"sessionId\":\"{Session}\",\"timestamp\":\"2019-01-24 03:04:31\",\"called\":\"{A}\"}}");
 
         var view = Fold(item);
 

@@ -14,11 +14,14 @@ internal static class Given
     public const string A = "+8613800000021";
     public const string B = "+8613800007021";
 
+    /// <summary>When the pushes of these tests arrived; the fold never reads it.</summary>
+    public static readonly DateTimeOffset Received = new(2019, 1, 24, 3, 10, 0, TimeSpan.Zero);
+
     public static IReadOnlyList<PushItem> Items(SampleCall call) => [.. call.Pushes.SelectMany(Items)];
 
     public static IReadOnlyList<PushItem> Items(string push)
     {
-        var parsed = PushEnvelope.Parse(Encoding.UTF8.GetBytes(push));
+        var parsed = PushEnvelope.Parse(Encoding.UTF8.GetBytes(push), Received);
         Assert.True(parsed.Accepted, parsed.Rejection);
         return parsed.Items!;
     }
@@ -29,9 +32,22 @@ internal static class Given
     public static PushItem Cdr(string fieldsJson, string session = Session) =>
         Items("{\"eventType\":\"fee\",\"feeLst\":[{\"sessionId\":\"" + session + "\"," + fieldsJson + "}]}").Single();
 
-    public static CallView Fold(IEnumerable<PushItem> items, string session = Session) => CallFold.Fold(session, items);
+    /// <summary>An item as the journal would hand it back, for bodies the API itself would never build.</summary>
+    public static PushItem Item(string eventType, string body, string session = Session) => new(session, eventType, body, Received);
 
-    public static CallView Fold(params PushItem[] items) => CallFold.Fold(Session, items);
+    public static string KeyOf(PushItem item) => ItemReading.Of(item).Key;
+
+    public static CallFacts Add(CallFacts facts, PushItem item) => CallFold.Add(facts, ItemReading.Of(item));
+
+    /// <summary>The view of a set of items: each distinct key merged once, whatever order and repetition they came in.</summary>
+    public static CallView Fold(IEnumerable<PushItem> items, string session = Session)
+    {
+        var facts = CallFacts.Empty(session);
+        foreach (var reading in items.Select(ItemReading.Of).DistinctBy(r => r.Key)) facts = CallFold.Add(facts, reading);
+        return CallRendering.View(facts);
+    }
+
+    public static CallView Fold(params PushItem[] items) => Fold(items, Session);
 
     public static string Json(CallView view) => JsonSerializer.Serialize(view, CallJson.Options);
 

@@ -103,11 +103,11 @@ public sealed class OrderIndependenceTests
         {
             var items = RandomCalls.Call(seed);
             if (items.Count < 2) continue;
-            var empty = CallFold.Empty(Session);
+            var empty = CallFacts.Empty(Session);
             var (a, b) = (items[0], items[1]);
 
-            var ab = Json(CallFold.View(CallFold.Add(CallFold.Add(empty, a), b)));
-            var ba = Json(CallFold.View(CallFold.Add(CallFold.Add(empty, b), a)));
+            var ab = Json(CallRendering.View(Add(Add(empty, a), b)));
+            var ba = Json(CallRendering.View(Add(Add(empty, b), a)));
 
             if (ab != ba) Assert.Fail($"seed {seed}:\n{ab}\nversus\n{ba}");
         }
@@ -119,12 +119,12 @@ public sealed class OrderIndependenceTests
         for (var seed = 0; seed < 3000; seed++)
         {
             var random = new Random(seed);
-            var facts = CallFold.Empty(Session);
-            var previous = CallFold.View(facts);
+            var facts = CallFacts.Empty(Session);
+            var previous = CallRendering.View(facts);
             foreach (var item in Orders.Shuffled(RandomCalls.Call(seed), random))
             {
-                facts = CallFold.Add(facts, item);
-                var view = CallFold.View(facts);
+                facts = Add(facts, item);
+                var view = CallRendering.View(facts);
                 Assert.True(view.Status >= previous.Status, $"seed {seed}: {previous.Status} -> {view.Status}");
                 Assert.True(view.Final || !previous.Final, $"seed {seed}: final went back");
                 Assert.True(view.Version == previous.Version + 1, $"seed {seed}: version {previous.Version} -> {view.Version}");

@@ -6,7 +6,7 @@ namespace CallGrains.Domain.Tests;
 /// <summary>A push is rejected only when it cannot be kept at all; everything else is split into items kept exactly as received.</summary>
 public sealed class PushEnvelopeTests
 {
-    private static PushParse Parse(string body) => PushEnvelope.Parse(Encoding.UTF8.GetBytes(body));
+    private static PushParse Parse(string body) => PushEnvelope.Parse(Encoding.UTF8.GetBytes(body), Given.Received);
 
     private static string Status(string statusInfo, string eventType = "answer") =>
         $"{{\"eventType\":\"{eventType}\",\"statusInfo\":{statusInfo}}}";
@@ -110,7 +110,7 @@ public sealed class PushEnvelopeTests
         byte[] inSessionId = [.. "{\"eventType\":\"answer\",\"statusInfo\":{\"sessionId\":\"s"u8, 0xed, 0xa0, 0x80, .. "\"}}"u8];
 
         foreach (var body in new[] { inName, inValue, inSessionId })
-            Assert.Equal("The body is not valid UTF-8.", PushEnvelope.Parse(body).Rejection);
+            Assert.Equal("The body is not valid UTF-8.", PushEnvelope.Parse(body, Given.Received).Rejection);
     }
 
     [Fact]
@@ -161,7 +161,7 @@ public sealed class PushEnvelopeTests
 
         var item = Assert.Single(Parse("\n  " + body + "  \n").Items!);
 
-        Assert.Equal(new PushItem("s-1", "answer", body), item);
+        Assert.Equal(new PushItem("s-1", "answer", body, Given.Received), item);
     }
 
     [Fact]
@@ -169,7 +169,7 @@ public sealed class PushEnvelopeTests
     {
         const string body = "{\"eventType\":\"callin\",\"statusInfo\":{\"sessionId\":\"s-1\"},\"extra\":true}";
 
-        Assert.Equal(new PushItem("s-1", "callin", body), Assert.Single(Parse(body).Items!));
+        Assert.Equal(new PushItem("s-1", "callin", body, Given.Received), Assert.Single(Parse(body).Items!));
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public sealed class PushEnvelopeTests
     {
         const string body = "{\"eventType\":\"answer\",\"statusInfo\":{\"sessionId\":\"s-1\"}}";
 
-        var parsed = PushEnvelope.Parse((byte[])[0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(body)]);
+        var parsed = PushEnvelope.Parse((byte[])[0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(body)], Given.Received);
 
         Assert.Equal(body, Assert.Single(parsed.Items!).Body);
     }

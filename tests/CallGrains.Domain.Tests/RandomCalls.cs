@@ -30,7 +30,7 @@ internal static class RandomCalls
         var count = random.Next(1, 9);
         for (var i = 0; i < count; i++)
             items.Add(random.Next(6) == 0 ? CdrItem(random, callback, numbers) : StatusItem(random, numbers));
-        return [.. items.DistinctBy(CallFold.KeyOf)];
+        return [.. items.DistinctBy(Given.KeyOf)];
     }
 
     private static PushItem StatusItem(Random random, object?[] numbers)
@@ -48,7 +48,7 @@ internal static class RandomCalls
         }
         if (eventType == "collectInfo") Maybe(random, info, "digitInfo", Pick(random, ["1", "2", "12", ""]));
         var body = JsonSerializer.Serialize(new Dictionary<string, object?> { ["eventType"] = eventType, ["statusInfo"] = info });
-        return new PushItem(Given.Session, eventType, body);
+        return Given.Item(eventType, body);
     }
 
     private static PushItem CdrItem(Random random, bool callback, object?[] numbers)
@@ -70,7 +70,7 @@ internal static class RandomCalls
         if (random.Next(3) == 0) Maybe(random, cdr, "dynIVRPath", Pick(random, ["1", "1-2", ""]));
         Maybe(random, cdr, "userData", Pick(random, UserData));
         Maybe(random, cdr, "endToEndID", random.Next(3));
-        return new PushItem(Given.Session, PushItem.FeeEventType, JsonSerializer.Serialize(cdr));
+        return Given.Item(PushItem.FeeEventType, JsonSerializer.Serialize(cdr));
     }
 
     /// <summary>A few seconds around one minute, in every spelling the platform has been seen to use.</summary>

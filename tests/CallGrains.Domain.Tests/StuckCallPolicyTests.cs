@@ -41,7 +41,7 @@ public sealed class StuckCallPolicyTests
     [Fact]
     public void Flags_are_laid_over_a_view_without_changing_anything_else()
     {
-        var view = CallFold.Fold("s-1", []) with { UpdatedAt = LastPush };
+        var view = Given.Fold([], "s-1") with { UpdatedAt = LastPush };
 
         var flagged = Policy.Flag(view, LastPush.AddHours(3));
 

@@ -1,3 +1,4 @@
+using CallGrains.Domain.Calls;
 using System.Collections.Immutable;
 using CallGrains.Requests;
 using CallGrains.Storage;
@@ -24,8 +25,8 @@ public sealed class BusinessRequestGrainTests(ClusterFixture fixture)
         Assert.Equal("order-1", snapshot.Registration!.BusinessId);
         var summary = Assert.Single(snapshot.Calls);
         Assert.Equal(call.SessionId, summary.SessionId);
-        Assert.Equal("ended", summary.Status);
-        Assert.Equal("answered", summary.Outcome);
+        Assert.Equal(CallStatus.Ended, summary.Status);
+        Assert.Equal(CallOutcome.Answered, summary.Outcome);
         Assert.True(summary.Final);
     }
 
@@ -43,7 +44,7 @@ public sealed class BusinessRequestGrainTests(ClusterFixture fixture)
         var snapshot = await request.GetAsync();
         Assert.NotNull(snapshot);
         Assert.Equal(2, snapshot.Calls.Length);
-        Assert.Contains(snapshot.Calls, c => c.SessionId == second.SessionId && c.Status == "ringing" && c.Outcome is null);
+        Assert.Contains(snapshot.Calls, c => c.SessionId == second.SessionId && c.Status == CallStatus.Ringing && c.Outcome is null);
     }
 
     [Fact]

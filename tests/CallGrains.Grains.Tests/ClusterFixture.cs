@@ -3,6 +3,8 @@ using CallGrains.Requests;
 using CallGrains.Sessions;
 using CallGrains.Storage;
 using CallGrains.Storage.InMemory;
+using CallGrains.Hosting;
+using CallGrains.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
@@ -27,10 +29,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(BusinessRequestGrain.StorageName);
-            silo.Services.AddSingleton(Store);
+            silo.Services.AddCallGrainsInMemoryStore(Store);
             silo.Services.AddSingleton<IPushJournal>(Journal);
-            silo.Services.AddSingleton<ICallsProjection>(Store);
-            silo.Services.AddSingleton<IRequestsProjection>(Store);
+            silo.Services.AddSingleton<IJournalReader>(Journal);
             // A small cap, so that the limit's test needs only a handful of calls.
             silo.Services.Configure<RequestLimits>(l => l.MaxCallsPerUserData = MaxCallsPerUserData);
         });
@@ -46,11 +47,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>Sends a whole push body the way the API does: split into items, one grain call per item.</summary>
     public async Task<IReadOnlyList<RecordResult>> PushAsync(string body, DateTimeOffset? receivedAt = null)
     {
-        var parsed = PushEnvelope.Parse(System.Text.Encoding.UTF8.GetBytes(body));
+        var parsed = PushEnvelope.Parse(System.Text.Encoding.UTF8.GetBytes(body), receivedAt ?? DateTimeOffset.UtcNow);
         Assert.True(parsed.Accepted, parsed.Rejection);
-        var at = receivedAt ?? DateTimeOffset.UtcNow;
-        return await Task.WhenAll(parsed.Items!.Select(item =>
-            Client.GetCallSession(item.SessionId).RecordAsync(new IncomingItem(item.EventType, item.Body, at))));
+        return await Task.WhenAll(parsed.Items!.Select(item => Client.GetCallSession(item.SessionId).RecordAsync(item)));
     }
 }
 
@@ -58,20 +57,4 @@ public sealed class ClusterFixture : IAsyncLifetime
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "cluster";
-}
-
-/// <summary>A journal that can be switched off, so a test sees what a store outage does to a grain.</summary>
-public sealed class SwitchableJournal(IPushJournal inner) : IPushJournal
-{
-    private volatile bool _down;
-
-    public void GoDown() => _down = true;
-
-    public void ComeBack() => _down = false;
-
-    public Task AppendAsync(JournalEntry entry, CallRow call, CancellationToken cancellationToken = default) =>
-        _down ? throw new StoreUnavailableException("journal is down (test)") : inner.AppendAsync(entry, call, cancellationToken);
-
-    public Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default) =>
-        _down ? throw new StoreUnavailableException("journal is down (test)") : inner.ReadSessionAsync(sessionId, cancellationToken);
 }

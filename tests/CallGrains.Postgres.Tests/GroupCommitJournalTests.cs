@@ -1,4 +1,5 @@
 using CallGrains.Domain.Calls;
+using CallGrains.Domain.Pushes;
 using CallGrains.Postgres.Storage;
 using CallGrains.Storage;
 
@@ -67,7 +68,7 @@ public sealed class GroupCommitJournalTests(PostgresServer server)
         Assert.Single(await db.Store.ReadSessionAsync("after"));
     }
 
-    private static JournalEntry Entry(string sessionId, string itemKey) => new(sessionId, itemKey, "callout", "{}", T0, ChangedView: true);
+    private static JournalEntry Entry(string sessionId, string itemKey) => new(new PushItem(sessionId, "callout", "{}", T0), itemKey, ChangedView: true);
 
     private static CallRow Row(string sessionId, int version) =>
         new(sessionId, null, CallStatus.Dialing, null, false, T0, T0, version, $$"""{"sessionId":"{{sessionId}}"}""");

@@ -28,9 +28,5 @@ public sealed class StuckCallWatch(StuckCallPolicy policy, TimeProvider clock)
 {
     public CallView Flag(CallView view) => policy.Flag(view, clock.GetUtcNow());
 
-    public StuckFilter Filter(StuckKind kind)
-    {
-        var now = clock.GetUtcNow();
-        return new StuckFilter(kind, kind == StuckKind.CdrOverdue ? policy.CdrOverdueIfSilentSince(now) : policy.StaleIfSilentSince(now));
-    }
+    public StuckFilter Filter(StuckKind kind) => new(kind, policy, clock.GetUtcNow());
 }

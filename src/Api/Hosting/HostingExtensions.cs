@@ -54,7 +54,7 @@ public static class HostingExtensions
             builder.UseOrleansClient(client => client
                 .UseCallGrainsCluster(cluster)
                 .UseCallGrainsPostgresClustering(connectionString));
-            builder.Services.AddCallGrainsPostgres(connectionString);
+            builder.Services.AddCallGrainsPostgresReads(connectionString);
             return builder;
         }
 

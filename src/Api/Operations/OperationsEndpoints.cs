@@ -21,7 +21,7 @@ public static class OperationsEndpoints
 
     /// <summary>Ready when a silo is active in the cluster and the store answers.</summary>
     public static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> ReadyAsync(
-        IClusterClient cluster, IPushJournal journal, CancellationToken cancellationToken)
+        IClusterClient cluster, IJournalReader journal, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ReadyTimeout);

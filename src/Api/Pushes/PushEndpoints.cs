@@ -54,7 +54,7 @@ public static class PushEndpoints
             return Problems.TooLarge(limit);
         }
 
-        var parsed = PushEnvelope.Parse(body.Value);
+        var parsed = PushEnvelope.Parse(body.Value, clock.GetUtcNow(), verdict.Flag);
         if (!parsed.Accepted)
         {
             metrics.Rejected();
@@ -63,9 +63,7 @@ public static class PushEndpoints
 
         // Acknowledge only when every item returned, i.e. every item is committed. A failure propagates
         // to the exception handler as a 503, and a retry is harmless because stored items are duplicates.
-        var receivedAt = clock.GetUtcNow();
-        var results = await Task.WhenAll(parsed.Items!.Select(item =>
-            grains.GetCallSession(item.SessionId).RecordAsync(new IncomingItem(item.EventType, item.Body, receivedAt, verdict.Flag))));
+        var results = await Task.WhenAll(parsed.Items!.Select(item => grains.GetCallSession(item.SessionId).RecordAsync(item)));
 
         var duplicates = results.Count(r => r.Duplicate);
         metrics.Accepted(results.Length - duplicates, duplicates);

@@ -2,6 +2,8 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using CallGrains.Api.Hosting;
 using CallGrains.Api.Operations;
+using CallGrains.Domain.Calls;
+using CallGrains.Domain.Requests;
 using CallGrains.Requests;
 using CallGrains.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -100,21 +102,16 @@ public sealed record RequestView(
     string? BusinessId,
     IReadOnlyDictionary<string, string> Attributes,
     IReadOnlyList<CallSummary> Calls,
-    string? Outcome,
+    CallOutcome? Outcome,
     bool Answered,
     DateTimeOffset? RegisteredAt,
     bool CallsTruncated)
 {
-    private const string AnsweredWord = "answered";
-
     public static RequestView Of(RequestSnapshot snapshot)
     {
         var registration = snapshot.Registration;
-        var answered = snapshot.Calls.Any(c => c.Outcome == AnsweredWord);
-        // Answered wins; otherwise the latest ended call says how the request stands.
-        var outcome = answered
-            ? AnsweredWord
-            : snapshot.Calls.Where(c => c.Outcome is not null).MaxBy(c => c.UpdatedAt)?.Outcome;
+        var outcome = RequestOutcome.Best(snapshot.Calls);
+        var answered = outcome == CallOutcome.Answered;
         return new RequestView(snapshot.UserData, registration is not null, registration?.Kind, registration?.BusinessId,
             registration?.Attributes ?? ImmutableSortedDictionary<string, string>.Empty, snapshot.Calls, outcome, answered,
             registration?.RegisteredAt, snapshot.CallsTruncated);

@@ -56,6 +56,7 @@ public static class CallGrainsSiloExtensions
         if (store is null) services.AddSingleton<InMemoryStore>();
         else services.AddSingleton(store);
         services.AddSingleton<IPushJournal>(sp => sp.GetRequiredService<InMemoryStore>());
+        services.AddSingleton<IJournalReader>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<ICallsProjection>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<IRequestsProjection>(sp => sp.GetRequiredService<InMemoryStore>());
         return services;

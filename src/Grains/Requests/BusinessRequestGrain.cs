@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using CallGrains.Domain.Requests;
 using CallGrains.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -63,7 +64,7 @@ public sealed class BusinessRequestGrain(
         {
             var query = new CallQuery(UserData: _userData, Limit: Math.Min(CallQuery.MaxLimit, wanted), Cursor: cursor);
             var page = await StoreGuard.RunAsync(() => calls.ListAsync(query), logger, _userData);
-            found.AddRange(page.Items.Select(CallSummaries.Of));
+            found.AddRange(page.Items.Select(r => r.ToSummary()));
             wanted -= page.Items.Count;
             cursor = page.Next;
             if (cursor is null) break;

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using CallGrains.Domain.Requests;
 using Orleans.Concurrency;
 
 namespace CallGrains.Requests;
@@ -29,16 +30,6 @@ public sealed record RequestRegistration(
     [property: Id(2)] ImmutableSortedDictionary<string, string> Attributes,
     [property: Id(3)] DateTimeOffset RegisteredAt,
     [property: Id(4)] DateTimeOffset UpdatedAt);
-
-/// <summary>A call as its request sees it. Status and outcome are the contract's words ("no-answer").</summary>
-[GenerateSerializer, Immutable, Alias("callgrains.call-summary")]
-public sealed record CallSummary(
-    [property: Id(0)] string SessionId,
-    [property: Id(1)] string Status,
-    [property: Id(2)] string? Outcome,
-    [property: Id(3)] bool Final,
-    [property: Id(4)] DateTimeOffset UpdatedAt,
-    [property: Id(5)] int Version);
 
 [GenerateSerializer, Immutable, Alias("callgrains.request-snapshot")]
 public sealed record RequestSnapshot(

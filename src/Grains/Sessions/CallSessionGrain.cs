@@ -12,7 +12,8 @@ namespace CallGrains.Sessions;
 /// of folding it. Non-reentrant, so one push at a time; state changes only after the store committed.
 /// Holds the facts only (no rendered view), because a silo holds one activation per active call.
 /// </summary>
-public sealed class CallSessionGrain(IPushJournal journal, ILogger<CallSessionGrain> logger) : Grain, ICallSessionGrain
+public sealed class CallSessionGrain(IPushJournal journal, IJournalReader reader, ILogger<CallSessionGrain> logger)
+    : Grain, ICallSessionGrain
 {
     private readonly HashSet<string> _itemKeys = new(StringComparer.Ordinal);
     private string _sessionId = "";
@@ -25,45 +26,44 @@ public sealed class CallSessionGrain(IPushJournal journal, ILogger<CallSessionGr
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _sessionId = CallSessionKey.SessionIdOf(this.GetPrimaryKeyString());
-        _facts = CallFold.Empty(_sessionId);
-        var entries = await StoreGuard.RunAsync(() => journal.ReadSessionAsync(_sessionId, cancellationToken), logger, _sessionId);
+        _facts = CallFacts.Empty(_sessionId);
+        var entries = await StoreGuard.RunAsync(() => reader.ReadSessionAsync(_sessionId, cancellationToken), logger, _sessionId);
         foreach (var entry in entries)
         {
             if (!_itemKeys.Add(entry.ItemKey)) continue;
-            _facts = CallFold.Add(_facts, new PushItem(_sessionId, entry.EventType, entry.Body, entry.Flag));
-            if (_itemKeys.Count == 1) _firstReceivedAt = entry.ReceivedAt;
-            _updatedAt = entry.ReceivedAt;
+            _facts = CallFold.Add(_facts, ItemReading.Of(entry.Item));
+            if (_itemKeys.Count == 1) _firstReceivedAt = entry.Item.ReceivedAt;
+            _updatedAt = entry.Item.ReceivedAt;
         }
-        if (_updatedAt is not null) _viewShape = ShapeOf(CallFold.View(_facts));
+        if (_updatedAt is not null) _viewShape = ShapeOf(CallRendering.View(_facts));
         _itemKeys.TrimExcess();
     }
 
-    public async Task<RecordResult> RecordAsync(IncomingItem item)
+    public async Task<RecordResult> RecordAsync(PushItem item)
     {
-        var read = CallFold.Read(new PushItem(_sessionId, item.EventType, item.Body, item.Flag));
-        var key = read.Key;
-        if (_itemKeys.Contains(key))
-            return new RecordResult(Duplicate: true, ChangedView: false, Version: _facts.Items);
+        var reading = ItemReading.Of(item);
+        if (_itemKeys.Contains(reading.Key))
+            return new RecordResult(Duplicate: true, ChangedView: false, Version: _facts.Version);
 
-        var facts = CallFold.Add(_facts, read);
+        var facts = CallFold.Add(_facts, reading);
         var firstReceivedAt = _itemKeys.Count == 0 ? item.ReceivedAt : _firstReceivedAt;
-        var view = CallFold.View(facts) with { UpdatedAt = item.ReceivedAt };
+        var view = CallRendering.View(facts) with { UpdatedAt = item.ReceivedAt };
         var shape = ShapeOf(view);
         var changed = _updatedAt is null || shape != _viewShape;
 
-        var entry = new JournalEntry(_sessionId, key, item.EventType, item.Body, item.ReceivedAt, changed, item.Flag);
+        var entry = new JournalEntry(item, reading.Key, changed);
         var row = new CallRow(_sessionId, view.UserData, view.Status, view.Outcome, view.Final,
             firstReceivedAt, item.ReceivedAt, view.Version, JsonSerializer.Serialize(view, CallJson.Options));
         await StoreGuard.RunAsync(() => journal.AppendAsync(entry, row), logger, _sessionId);
 
         // Committed: only now does the grain believe it.
-        _itemKeys.Add(key);
+        _itemKeys.Add(reading.Key);
         (_facts, _firstReceivedAt, _updatedAt, _viewShape) = (facts, firstReceivedAt, item.ReceivedAt, shape);
         return new RecordResult(Duplicate: false, ChangedView: changed, Version: view.Version);
     }
 
     public Task<string?> GetViewJsonAsync() => Task.FromResult(_updatedAt is { } updatedAt
-        ? JsonSerializer.Serialize(CallFold.View(_facts) with { UpdatedAt = updatedAt }, CallJson.Options)
+        ? JsonSerializer.Serialize(CallRendering.View(_facts) with { UpdatedAt = updatedAt }, CallJson.Options)
         : null);
 
     private static ulong ShapeOf(CallView view) =>

@@ -1,3 +1,4 @@
+using CallGrains.Domain.Pushes;
 using Orleans.Concurrency;
 
 namespace CallGrains.Sessions;
@@ -12,21 +13,12 @@ public interface ICallSessionGrain : IGrainWithStringKey
     /// Journals the item and upserts the call's projection row, unless the session already holds an
     /// item with the same identity (then nothing is written). Completes only after the store committed.
     /// </summary>
-    Task<RecordResult> RecordAsync(IncomingItem item);
+    Task<RecordResult> RecordAsync(PushItem item);
 
     /// <summary>The call view as contract JSON (without its request), or null when no push was ever stored.</summary>
     [ReadOnly]
     Task<string?> GetViewJsonAsync();
 }
-
-/// <summary>A push item on its way into a session, stamped with when the API received it.</summary>
-/// <param name="Flag">The API's note on how it arrived (see <see cref="Domain.Pushes.PushItem.Flag"/>), or null.</param>
-[GenerateSerializer, Immutable, Alias("callgrains.incoming-item")]
-public sealed record IncomingItem(
-    [property: Id(0)] string EventType,
-    [property: Id(1)] string Body,
-    [property: Id(2)] DateTimeOffset ReceivedAt,
-    [property: Id(3)] string? Flag = null);
 
 /// <summary>What recording an item did: <see cref="Duplicate"/> items wrote nothing.</summary>
 [GenerateSerializer, Immutable, Alias("callgrains.record-result")]

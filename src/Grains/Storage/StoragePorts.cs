@@ -1,16 +1,19 @@
 namespace CallGrains.Storage;
 
 /// <summary>
-/// The push journal: append-only, read back by session in arrival order.
-/// An append also upserts the call's projection row in the same transaction, because a push
-/// is acknowledged only when both are committed. Calls are independent, so many appends can share
-/// one transaction (group commit) without changing this contract.
+/// The push journal's write side: append-only. An append also upserts the call's projection row in the same
+/// transaction, because a push is acknowledged only when both are committed. Calls are independent, so many
+/// appends can share one transaction (group commit) without changing this contract.
 /// </summary>
 public interface IPushJournal
 {
     /// <summary>Commits the entry and the call row together; throws <see cref="StoreUnavailableException"/> when the store cannot commit.</summary>
     Task AppendAsync(JournalEntry entry, CallRow call, CancellationToken cancellationToken = default);
+}
 
+/// <summary>The push journal's read side: a session's entries in arrival order. Needs no writer, so query-only hosts hold none.</summary>
+public interface IJournalReader
+{
     Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default);
 }
 

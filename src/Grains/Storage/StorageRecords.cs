@@ -1,19 +1,16 @@
 using CallGrains.Domain.Calls;
+using CallGrains.Domain.Pushes;
+using CallGrains.Domain.Requests;
 
 namespace CallGrains.Storage;
 
-/// <summary>One journaled push item: the truth a call's view is re-derived from.</summary>
-/// <param name="ItemKey">The item's identity (<see cref="CallFold.KeyOf"/>): a session never journals the same key twice.</param>
+/// <summary>A push item as the journal holds it: the truth a call's view is re-derived from.</summary>
+/// <param name="ItemKey">The item's identity (<see cref="ItemReading.Key"/>): a session never journals the same key twice.</param>
 /// <param name="ChangedView">Whether the item changed the view (beyond its version) when it arrived.</param>
-/// <param name="Flag">The receiver's note on how the item arrived (e.g. an unverified signature), or null.</param>
-public sealed record JournalEntry(
-    string SessionId,
-    string ItemKey,
-    string EventType,
-    string Body,
-    DateTimeOffset ReceivedAt,
-    bool ChangedView,
-    string? Flag = null);
+public sealed record JournalEntry(PushItem Item, string ItemKey, bool ChangedView)
+{
+    public string SessionId => Item.SessionId;
+}
 
 /// <summary>The queryable projection of one call: filter columns plus the view as JSON.</summary>
 /// <param name="FirstReceivedAt">When CallGrains first heard of the call; lists are ordered and filtered by it.</param>
@@ -26,7 +23,10 @@ public sealed record CallRow(
     DateTimeOffset FirstReceivedAt,
     DateTimeOffset UpdatedAt,
     int Version,
-    string ViewJson);
+    string ViewJson)
+{
+    public CallSummary ToSummary() => new(SessionId, Status, Outcome, Final, UpdatedAt, Version);
+}
 
 /// <summary>A business request as listed by business id.</summary>
 public sealed record RequestRow(
@@ -52,18 +52,14 @@ public sealed record CallQuery(
     public const int MaxLimit = 500;
 }
 
-/// <summary>Only stuck calls: those of <see cref="Kind"/> whose last push arrived at or before <see cref="SilentSince"/>.</summary>
-public sealed record StuckFilter(StuckKind Kind, DateTimeOffset SilentSince)
+/// <summary>Only calls stuck in the way <see cref="Kind"/> names as of <see cref="Now"/>, by <see cref="Policy"/>.</summary>
+public sealed record StuckFilter(StuckKind Kind, StuckCallPolicy Policy, DateTimeOffset Now)
 {
-    public bool Matches(CallRow row) => row.UpdatedAt <= SilentSince && Kind switch
-    {
-        StuckKind.CdrOverdue => row.Status == CallStatus.Ended && !row.Final,
-        _ => row.Status != CallStatus.Ended,
-    };
-}
+    /// <summary>The latest last push a stuck call can have: what the SQL filter compares against.</summary>
+    public DateTimeOffset SilentSince => Policy.SilentSince(Kind, Now);
 
-/// <summary>Ended waiting for a CDR, or in progress and silent.</summary>
-public enum StuckKind { CdrOverdue, Stale }
+    public bool Matches(CallRow row) => Policy.Is(Kind, row.Status, row.Final, row.UpdatedAt, Now);
+}
 
 /// <summary>A page of calls and where the next one starts (null on the last page).</summary>
 public sealed record CallPage(IReadOnlyList<CallRow> Items, CallCursor? Next);

@@ -26,8 +26,11 @@ public static class PostgresHostingExtensions
     /// </summary>
     public const string DataSourceKey = "callgrains";
 
-    /// <summary>Registers one pooled data source and <see cref="PostgresStore"/> as the journal and both projections.</summary>
-    public static IServiceCollection AddCallGrainsPostgres(this IServiceCollection services, string connectionString)
+    /// <summary>
+    /// The read side for a host that only queries (the API in front of a silo cluster): one pooled data source and
+    /// <see cref="PostgresStore"/> as the journal reader and both projections. No journal writer is built.
+    /// </summary>
+    public static IServiceCollection AddCallGrainsPostgresReads(this IServiceCollection services, string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         services.TryAddKeyedSingleton(DataSourceKey, (sp, _) => new NpgsqlDataSourceBuilder(connectionString)
@@ -36,12 +39,19 @@ public static class PostgresHostingExtensions
         services.TryAddSingleton(sp => new PostgresStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSourceKey)));
         // Plain adds, not TryAdd: whichever store is registered last is the one resolved, so this replaces an
         // in-memory store registered earlier instead of silently losing to it.
-        services.TryAddSingleton(sp => sp.GetService<Microsoft.Extensions.Options.IOptions<GroupCommitOptions>>()?.Value ?? new GroupCommitOptions());
-        services.TryAddSingleton(sp => new GroupCommitJournal(sp.GetRequiredService<PostgresStore>(), sp.GetRequiredService<GroupCommitOptions>()));
-        // Appends go through the group-commit writer; reads go straight to the store.
-        services.AddSingleton<IPushJournal>(sp => sp.GetRequiredService<GroupCommitJournal>());
+        services.AddSingleton<IJournalReader>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<ICallsProjection>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IRequestsProjection>(sp => sp.GetRequiredService<PostgresStore>());
+        return services;
+    }
+
+    /// <summary>The read side and the write side: appends go through the group-commit writer (<see cref="GroupCommitJournal"/>).</summary>
+    public static IServiceCollection AddCallGrainsPostgres(this IServiceCollection services, string connectionString)
+    {
+        services.AddCallGrainsPostgresReads(connectionString);
+        services.TryAddSingleton(sp => sp.GetService<Microsoft.Extensions.Options.IOptions<GroupCommitOptions>>()?.Value ?? new GroupCommitOptions());
+        services.TryAddSingleton(sp => new GroupCommitJournal(sp.GetRequiredService<PostgresStore>(), sp.GetRequiredService<GroupCommitOptions>()));
+        services.AddSingleton<IPushJournal>(sp => sp.GetRequiredService<GroupCommitJournal>());
         return services;
     }
 

@@ -1,3 +1,4 @@
+using CallGrains.Domain.Calls;
 using CallGrains.Storage;
 using Npgsql;
 using NpgsqlTypes;
@@ -64,15 +65,15 @@ public static class CallAppends
         var command = new NpgsqlBatchCommand(InsertJournalSql);
         command.Parameters.Add(TextArray(appends.Select(a => a.Entry.SessionId)));
         command.Parameters.Add(TextArray(appends.Select(a => a.Entry.ItemKey)));
-        command.Parameters.Add(TextArray(appends.Select(a => a.Entry.EventType)));
-        command.Parameters.Add(TextArray(appends.Select(a => a.Entry.Body)));
-        command.Parameters.Add(TimeArray(appends.Select(a => a.Entry.ReceivedAt)));
+        command.Parameters.Add(TextArray(appends.Select(a => a.Entry.Item.EventType)));
+        command.Parameters.Add(TextArray(appends.Select(a => a.Entry.Item.Body)));
+        command.Parameters.Add(TimeArray(appends.Select(a => a.Entry.Item.ReceivedAt)));
         command.Parameters.Add(new NpgsqlParameter<bool[]>
         {
             TypedValue = [.. appends.Select(a => a.Entry.ChangedView)],
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean,
         });
-        command.Parameters.Add(TextArray(appends.Select(a => a.Entry.Flag)));
+        command.Parameters.Add(TextArray(appends.Select(a => a.Entry.Item.Flag)));
         return command;
     }
 

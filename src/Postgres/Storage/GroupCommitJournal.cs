@@ -57,9 +57,6 @@ public sealed class GroupCommitJournal : IPushJournal, IAsyncDisposable
         return pending.Committed.Task;
     }
 
-    public Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default) =>
-        _store.ReadSessionAsync(sessionId, cancellationToken);
-
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using CallGrains.Domain.Calls;
+using CallGrains.Domain.Pushes;
 using CallGrains.Storage;
 using Npgsql;
 using NpgsqlTypes;
@@ -13,7 +14,7 @@ namespace CallGrains.Postgres.Storage;
 /// an older call version never overwrites a newer one, lists are newest first by (first received, session id)
 /// with keyset paging. Timestamps are kept to the microsecond, PostgreSQL's precision.
 /// </summary>
-public sealed class PostgresStore(NpgsqlDataSource dataSource) : IPushJournal, ICallsProjection, IRequestsProjection
+public sealed class PostgresStore(NpgsqlDataSource dataSource) : IPushJournal, IJournalReader, ICallsProjection, IRequestsProjection
 {
     private const string CallColumns =
         "session_id, user_data, status, outcome, final, first_received_at, updated_at, version, view_json";
@@ -54,14 +55,9 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : IPushJournal, I
             var entries = new List<JournalEntry>();
             while (await reader.ReadAsync(cancellationToken))
             {
-                entries.Add(new JournalEntry(
-                    sessionId,
-                    reader.GetString(0),
-                    reader.GetString(1),
-                    reader.GetString(2),
-                    reader.GetFieldValue<DateTimeOffset>(3),
-                    reader.GetBoolean(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5)));
+                var item = new PushItem(sessionId, reader.GetString(1), reader.GetString(2),
+                    reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(5) ? null : reader.GetString(5));
+                entries.Add(new JournalEntry(item, reader.GetString(0), reader.GetBoolean(4)));
             }
             return entries;
         }
@@ -197,8 +193,8 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : IPushJournal, I
     private static CallRow ReadCall(NpgsqlDataReader reader) => new(
         reader.GetString(0),
         reader.IsDBNull(1) ? null : reader.GetString(1),
-        ContractWords.StatusOf(reader.GetString(2)),
-        reader.IsDBNull(3) ? null : ContractWords.OutcomeOf(reader.GetString(3)),
+        ContractWords.Parse<CallStatus>(reader.GetString(2)),
+        reader.IsDBNull(3) ? null : ContractWords.Parse<CallOutcome>(reader.GetString(3)),
         reader.GetBoolean(4),
         reader.GetFieldValue<DateTimeOffset>(5),
         reader.GetFieldValue<DateTimeOffset>(6),

@@ -4,7 +4,7 @@ namespace CallGrains.Storage.InMemory;
 /// The embedded default: journal and projections in process memory. Nothing survives a restart.
 /// One lock keeps an append and its projection upsert atomic, as a transaction would.
 /// </summary>
-public sealed class InMemoryStore : IPushJournal, ICallsProjection, IRequestsProjection
+public sealed class InMemoryStore : IPushJournal, IJournalReader, ICallsProjection, IRequestsProjection
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, List<JournalEntry>> _journal = new(StringComparer.Ordinal);

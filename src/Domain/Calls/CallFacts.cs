@@ -8,7 +8,7 @@ namespace CallGrains.Domain.Calls;
 /// earliest time per leg stage, sets for digits and problems, and a deterministic pick where two items
 /// disagree. This is what a grain keeps in memory instead of the raw items.
 /// </summary>
-/// <param name="Items">Distinct items merged so far: the view's version.</param>
+/// <param name="Version">Distinct items merged so far: the view's version.</param>
 /// <param name="Legs">Status facts per dialled number (<c>called</c>).</param>
 /// <param name="UnplacedStage">How far events that name no number (or collected digits) got the call.</param>
 /// <param name="Disconnect">The disconnect the view reports: the earliest, ties broken by item key.</param>
@@ -18,7 +18,7 @@ namespace CallGrains.Domain.Calls;
 /// <param name="Caller">The ordinal-least <c>caller</c> of status events; the CDR's <c>callerNum</c> stands in for it.</param>
 public sealed record CallFacts(
     string SessionId,
-    int Items,
+    int Version,
     ImmutableSortedDictionary<string, LegFacts> Legs,
     CallStatus? UnplacedStage,
     Picked<StatusEvent>? Disconnect,
@@ -31,7 +31,7 @@ public sealed record CallFacts(
 {
     public static CallFacts Empty(string sessionId) => new(
         sessionId,
-        Items: 0,
+        Version: 0,
         ImmutableSortedDictionary.Create<string, LegFacts>(StringComparer.Ordinal),
         UnplacedStage: null,
         Disconnect: null,

@@ -17,7 +17,7 @@ public static class CallJson
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
+        options.Converters.Add(new JsonStringEnumConverter(ContractWords.NamingPolicy));
         options.Converters.Add(new UtcTimeConverter());
         return options;
     }

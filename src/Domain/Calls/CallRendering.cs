@@ -5,66 +5,11 @@ using CallGrains.Domain.Pushes;
 namespace CallGrains.Domain.Calls;
 
 /// <summary>
-/// The call as a pure function of the set of its pushes. <see cref="Add"/> merges one item's facts
-/// (commutative over distinct items), <see cref="View"/> renders them. Every rule is a min, a max, a set or a
-/// pick by a total order, never "first" or "last to arrive". The CDR outranks status pushes and can finish a
-/// call alone; a leg's stage only moves forward; a late "earlier" event only fills in its time.
+/// Renders merged <see cref="CallFacts"/> as the view clients read. The CDR is the record: its times and legs
+/// win where it has them, status pushes fill in the rest.
 /// </summary>
-public static class CallFold
+public static class CallRendering
 {
-    public static CallFacts Empty(string sessionId) => CallFacts.Empty(sessionId);
-
-    /// <summary>The item's identity: items with the same key are one item, however often they arrive.</summary>
-    public static string KeyOf(PushItem item) => ReadItem.Of(item).Key;
-
-    /// <summary>Reads an item once, for callers that need both its key and its facts.</summary>
-    public static ReadItem Read(PushItem item) => ReadItem.Of(item);
-
-    /// <summary>Merges an item the facts do not hold yet (callers keep item identities; see <see cref="Fold(string, IEnumerable{PushItem})"/>).</summary>
-    public static CallFacts Add(CallFacts facts, PushItem item) => Add(facts, ReadItem.Of(item));
-
-    /// <inheritdoc cref="Add(CallFacts, PushItem)"/>
-    public static CallFacts Add(CallFacts facts, ReadItem item)
-    {
-        facts = facts with { Items = facts.Items + 1, Problems = facts.Problems.Union(item.Problems) };
-        if (item.Cdr is { } cdr)
-            return facts with { Cdr = MostComplete(facts.Cdr, new Picked<CdrView>(cdr, item.Key, cdr.CallEndTime, item.CdrCompleteness)) };
-
-        facts = facts with { UserData = Least(facts.UserData, item.UserData) };
-        if (item.Status is not { } status) return facts;
-
-        facts = facts with { Caller = Least(facts.Caller, status.Caller) };
-        return status.Type switch
-        {
-            StatusEventType.CollectInfo => facts with
-            {
-                CollectInfoSeen = true,
-                Digits = status.DigitInfo is { } digits ? facts.Digits.Add(new DigitPress(status.Timestamp, digits, item.Key)) : facts.Digits,
-                // Digits are only collected from someone who picked up.
-                UnplacedStage = Furthest(facts.UnplacedStage, CallStatus.Answered),
-            },
-            StatusEventType.Disconnect => WithLeg(facts, status) with
-            {
-                Disconnect = Earliest(facts.Disconnect, new Picked<StatusEvent>(status, item.Key, status.Timestamp, 0)),
-            },
-            _ => WithLeg(facts, status),
-        };
-    }
-
-    /// <summary>Merges every item whose key is new to this fold; a repeated key is the same item again.</summary>
-    public static CallFacts Fold(CallFacts facts, IEnumerable<PushItem> items)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in items)
-        {
-            var read = ReadItem.Of(item);
-            if (seen.Add(read.Key)) facts = Add(facts, read);
-        }
-        return facts;
-    }
-
-    public static CallView Fold(string sessionId, IEnumerable<PushItem> items) => View(Fold(Empty(sessionId), items));
-
     public static CallView View(CallFacts facts)
     {
         var cdr = facts.Cdr?.Value;
@@ -108,35 +53,9 @@ public static class CallFold
             Request: null,
             cdr,
             [.. problems],
-            facts.Items,
+            facts.Version,
             UpdatedAt: null,
             facts.Caller ?? cdr?.CallerNum);
-    }
-
-    private static CallFacts WithLeg(CallFacts facts, StatusEvent status)
-    {
-        var stage = status.Type switch
-        {
-            StatusEventType.Alerting => CallStatus.Ringing,
-            StatusEventType.Answer => CallStatus.Answered,
-            _ => CallStatus.Dialing,
-        };
-        if (status.Called is not { } number)
-            return status.Type == StatusEventType.Disconnect ? facts : facts with { UnplacedStage = Furthest(facts.UnplacedStage, stage) };
-
-        var at = status.Timestamp;
-        var seen = (at ?? DateTimeOffset.MaxValue, (int)stage);
-        var leg = facts.Legs.TryGetValue(number, out var held) ? held : new LegFacts(number, null, null, null, CallStatus.Dialing, seen);
-        leg = leg with
-        {
-            DialedAt = status.Type == StatusEventType.Callout ? Min(leg.DialedAt, at) : leg.DialedAt,
-            RingingAt = status.Type == StatusEventType.Alerting ? Min(leg.RingingAt, at) : leg.RingingAt,
-            AnsweredAt = status.Type == StatusEventType.Answer ? Min(leg.AnsweredAt, at) : leg.AnsweredAt,
-            // A disconnect ends the call, not the leg's progress: it names the leg without moving it.
-            Stage = status.Type == StatusEventType.Disconnect ? leg.Stage : Furthest(leg.Stage, stage),
-            FirstSeen = EarlierFirstSeen(seen, leg.FirstSeen),
-        };
-        return facts with { Legs = facts.Legs.SetItem(number, leg) };
     }
 
     private static CallScenario ScenarioOf(CallFacts facts, CdrView? cdr)
@@ -196,7 +115,7 @@ public static class CallFold
     private static CallStatus StageOf(CallFacts facts)
     {
         var stage = facts.UnplacedStage ?? CallStatus.Dialing;
-        foreach (var leg in facts.Legs.Values) stage = Furthest(stage, leg.Stage);
+        foreach (var leg in facts.Legs.Values) stage = CallFold.Furthest(stage, leg.Stage);
         return stage;
     }
 
@@ -244,35 +163,4 @@ public static class CallFold
         if (!facts.Digits.IsEmpty) return [.. facts.Digits.Select(d => d.Digits)];
         return cdr?.DynIvrPath is { } path ? path.Split('-', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
     }
-
-    /// <summary>The most complete CDR, then the one that ended latest, then the greatest key: a total order, so arrival cannot matter.</summary>
-    private static Picked<T> MostComplete<T>(Picked<T>? held, Picked<T> candidate)
-    {
-        if (held is null) return candidate;
-        var order = held.Weight.CompareTo(candidate.Weight);
-        if (order == 0) order = Nullable.Compare(held.At, candidate.At);
-        if (order == 0) order = string.CompareOrdinal(held.Key, candidate.Key);
-        return order >= 0 ? held : candidate;
-    }
-
-    /// <summary>The earliest item (unknown times last), then the least key.</summary>
-    private static Picked<T> Earliest<T>(Picked<T>? held, Picked<T> candidate)
-    {
-        if (held is null) return candidate;
-        var order = (held.At ?? DateTimeOffset.MaxValue).CompareTo(candidate.At ?? DateTimeOffset.MaxValue);
-        if (order == 0) order = string.CompareOrdinal(held.Key, candidate.Key);
-        return order <= 0 ? held : candidate;
-    }
-
-    /// <summary>The earliest second a leg was seen, with the furthest stage it reached in that second.</summary>
-    private static (DateTimeOffset At, int Stage) EarlierFirstSeen((DateTimeOffset At, int Stage) a, (DateTimeOffset At, int Stage) b) =>
-        a.At != b.At ? (a.At < b.At ? a : b) : (a.At, Math.Max(a.Stage, b.Stage));
-
-    private static DateTimeOffset? Min(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
-
-    private static CallStatus Furthest(CallStatus a, CallStatus b) => a >= b ? a : b;
-
-    private static CallStatus Furthest(CallStatus? a, CallStatus b) => a is { } held ? Furthest(held, b) : b;
-
-    private static string? Least(string? a, string? b) => a is null ? b : b is null ? a : string.CompareOrdinal(a, b) <= 0 ? a : b;
 }

@@ -18,7 +18,9 @@ public static class PushEnvelope
 
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
-    public static PushParse Parse(ReadOnlyMemory<byte> body)
+    /// <param name="receivedAt">When the push arrived; every item carries it.</param>
+    /// <param name="flag">The receiver's note on how the push arrived (see <see cref="PushItem.Flag"/>), or null.</param>
+    public static PushParse Parse(ReadOnlyMemory<byte> body, DateTimeOffset receivedAt, string? flag = null)
     {
         // A byte order mark is not JSON, but it does not make the push unkeepable either.
         if (body.Span.StartsWith(Utf8Bom)) body = body[Utf8Bom.Length..];
@@ -48,20 +50,21 @@ public static class PushEnvelope
             if (eventType.Length > MaxIdLength || eventType.Any(char.IsControl))
                 return PushParse.Reject($"eventType must be at most {MaxIdLength} characters with no control characters.");
 
-            return eventType == PushItem.FeeEventType ? ParseFee(root) : ParseStatus(root, eventType);
+            var receipt = new Receipt(receivedAt, flag);
+            return eventType == PushItem.FeeEventType ? ParseFee(root, receipt) : ParseStatus(root, eventType, receipt);
         }
     }
 
-    private static PushParse ParseStatus(JsonElement root, string eventType)
+    private static PushParse ParseStatus(JsonElement root, string eventType, Receipt receipt)
     {
         if (!root.TryGetProperty("statusInfo", out var info) || info.ValueKind != JsonValueKind.Object)
-            return PushParse.Reject($"The '{Shorten(eventType)}' push has no statusInfo object.");
+            return PushParse.Reject($"The '{PushFields.Shorten(eventType)}' push has no statusInfo object.");
         if (CheckIds(info, "statusInfo", out var sessionId) is { } problem)
             return PushParse.Reject(problem);
-        return PushParse.Accept([new PushItem(sessionId, eventType, root.GetRawText())]);
+        return PushParse.Accept([new PushItem(sessionId, eventType, root.GetRawText(), receipt.At, receipt.Flag)]);
     }
 
-    private static PushParse ParseFee(JsonElement root)
+    private static PushParse ParseFee(JsonElement root, Receipt receipt)
     {
         if (!root.TryGetProperty("feeLst", out var list) || list.ValueKind != JsonValueKind.Array)
             return PushParse.Reject("The fee push has no feeLst array.");
@@ -79,7 +82,7 @@ public static class PushEnvelope
                 return PushParse.Reject($"{where} is not a JSON object; nothing of this push was stored.");
             if (CheckIds(cdr, where, out var sessionId) is { } problem)
                 return PushParse.Reject($"{problem} Nothing of this push was stored.");
-            items.Add(new PushItem(sessionId, PushItem.FeeEventType, cdr.GetRawText()));
+            items.Add(new PushItem(sessionId, PushItem.FeeEventType, cdr.GetRawText(), receipt.At, receipt.Flag));
         }
         return PushParse.Accept(items);
     }
@@ -130,7 +133,7 @@ public static class PushEnvelope
         }
     }
 
-    private static string Shorten(string text) => text.Length <= 64 ? text : text[..61] + "...";
+    private readonly record struct Receipt(DateTimeOffset At, string? Flag);
 
     private static string Article(JsonValueKind kind) => kind switch
     {

@@ -30,6 +30,17 @@ public sealed record StuckCallPolicy(TimeSpan CdrOverdueAfter, TimeSpan StaleAft
     public bool IsStale(CallStatus status, DateTimeOffset lastPushAt, DateTimeOffset now) =>
         status != CallStatus.Ended && lastPushAt <= StaleIfSilentSince(now);
 
+    /// <summary>Whether a call with this status and last push counts as stuck in the way <paramref name="kind"/> names.</summary>
+    public bool Is(StuckKind kind, CallStatus status, bool final, DateTimeOffset lastPushAt, DateTimeOffset now) => kind switch
+    {
+        StuckKind.CdrOverdue => IsCdrOverdue(status, final, lastPushAt, now),
+        _ => IsStale(status, lastPushAt, now),
+    };
+
+    /// <summary>The latest last push at which a call can be stuck in the way <paramref name="kind"/> names.</summary>
+    public DateTimeOffset SilentSince(StuckKind kind, DateTimeOffset now) =>
+        kind == StuckKind.CdrOverdue ? CdrOverdueIfSilentSince(now) : StaleIfSilentSince(now);
+
     /// <summary>The view with its flags as of <paramref name="now"/>; a view never stored (no updatedAt) is never stuck.</summary>
     public CallView Flag(CallView view, DateTimeOffset now) => view.UpdatedAt is not { } last
         ? view
@@ -39,3 +50,6 @@ public sealed record StuckCallPolicy(TimeSpan CdrOverdueAfter, TimeSpan StaleAft
             Stale = IsStale(view.Status, last, now),
         };
 }
+
+/// <summary>Ended waiting for a CDR, or in progress and silent.</summary>
+public enum StuckKind { CdrOverdue, Stale }

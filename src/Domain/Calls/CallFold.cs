@@ -1,0 +1,100 @@
+using CallGrains.Domain.Pushes;
+
+namespace CallGrains.Domain.Calls;
+
+/// <summary>
+/// The call as a pure function of the set of its pushes: <see cref="Add"/> merges one item's facts, commutative
+/// over distinct items; <see cref="CallRendering.View"/> renders the merged facts. Every rule is a min, a max, a
+/// set or a pick by a total order, never "first" or "last to arrive". The CDR outranks status pushes and can
+/// finish a call alone; a leg's stage only moves forward; a late "earlier" event only fills in its time.
+/// </summary>
+public static class CallFold
+{
+    /// <summary>
+    /// Merges an item the facts do not hold yet. The caller keeps the item keys it has merged: the same key again
+    /// is the same item, and merging it twice would count it twice in the version.
+    /// </summary>
+    public static CallFacts Add(CallFacts facts, ItemReading item)
+    {
+        facts = facts with { Version = facts.Version + 1, Problems = facts.Problems.Union(item.Problems) };
+        if (item.Cdr is { } cdr)
+            return facts with { Cdr = MostComplete(facts.Cdr, new Picked<CdrView>(cdr, item.Key, cdr.CallEndTime, item.CdrCompleteness)) };
+
+        facts = facts with { UserData = Least(facts.UserData, item.UserData) };
+        if (item.Status is not { } status) return facts;
+
+        facts = facts with { Caller = Least(facts.Caller, status.Caller) };
+        return status.Type switch
+        {
+            StatusEventType.CollectInfo => facts with
+            {
+                CollectInfoSeen = true,
+                Digits = status.DigitInfo is { } digits ? facts.Digits.Add(new DigitPress(status.Timestamp, digits, item.Key)) : facts.Digits,
+                // Digits are only collected from someone who picked up.
+                UnplacedStage = Furthest(facts.UnplacedStage, CallStatus.Answered),
+            },
+            StatusEventType.Disconnect => WithLeg(facts, status) with
+            {
+                Disconnect = Earliest(facts.Disconnect, new Picked<StatusEvent>(status, item.Key, status.Timestamp, 0)),
+            },
+            _ => WithLeg(facts, status),
+        };
+    }
+
+    private static CallFacts WithLeg(CallFacts facts, StatusEvent status)
+    {
+        var stage = status.Type switch
+        {
+            StatusEventType.Alerting => CallStatus.Ringing,
+            StatusEventType.Answer => CallStatus.Answered,
+            _ => CallStatus.Dialing,
+        };
+        if (status.Called is not { } number)
+            return status.Type == StatusEventType.Disconnect ? facts : facts with { UnplacedStage = Furthest(facts.UnplacedStage, stage) };
+
+        var at = status.Timestamp;
+        var seen = (at ?? DateTimeOffset.MaxValue, (int)stage);
+        var leg = facts.Legs.TryGetValue(number, out var held) ? held : new LegFacts(number, null, null, null, CallStatus.Dialing, seen);
+        leg = leg with
+        {
+            DialedAt = status.Type == StatusEventType.Callout ? Min(leg.DialedAt, at) : leg.DialedAt,
+            RingingAt = status.Type == StatusEventType.Alerting ? Min(leg.RingingAt, at) : leg.RingingAt,
+            AnsweredAt = status.Type == StatusEventType.Answer ? Min(leg.AnsweredAt, at) : leg.AnsweredAt,
+            // A disconnect ends the call, not the leg's progress: it names the leg without moving it.
+            Stage = status.Type == StatusEventType.Disconnect ? leg.Stage : Furthest(leg.Stage, stage),
+            FirstSeen = EarlierFirstSeen(seen, leg.FirstSeen),
+        };
+        return facts with { Legs = facts.Legs.SetItem(number, leg) };
+    }
+
+    /// <summary>The most complete CDR, then the one that ended latest, then the greatest key: a total order, so arrival cannot matter.</summary>
+    private static Picked<T> MostComplete<T>(Picked<T>? held, Picked<T> candidate)
+    {
+        if (held is null) return candidate;
+        var order = held.Weight.CompareTo(candidate.Weight);
+        if (order == 0) order = Nullable.Compare(held.At, candidate.At);
+        if (order == 0) order = string.CompareOrdinal(held.Key, candidate.Key);
+        return order >= 0 ? held : candidate;
+    }
+
+    /// <summary>The earliest item (unknown times last), then the least key.</summary>
+    private static Picked<T> Earliest<T>(Picked<T>? held, Picked<T> candidate)
+    {
+        if (held is null) return candidate;
+        var order = (held.At ?? DateTimeOffset.MaxValue).CompareTo(candidate.At ?? DateTimeOffset.MaxValue);
+        if (order == 0) order = string.CompareOrdinal(held.Key, candidate.Key);
+        return order <= 0 ? held : candidate;
+    }
+
+    /// <summary>The earliest second a leg was seen, with the furthest stage it reached in that second.</summary>
+    private static (DateTimeOffset At, int Stage) EarlierFirstSeen((DateTimeOffset At, int Stage) a, (DateTimeOffset At, int Stage) b) =>
+        a.At != b.At ? (a.At < b.At ? a : b) : (a.At, Math.Max(a.Stage, b.Stage));
+
+    private static DateTimeOffset? Min(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
+
+    internal static CallStatus Furthest(CallStatus a, CallStatus b) => a >= b ? a : b;
+
+    private static CallStatus Furthest(CallStatus? a, CallStatus b) => a is { } held ? Furthest(held, b) : b;
+
+    private static string? Least(string? a, string? b) => a is null ? b : b is null ? a : string.CompareOrdinal(a, b) <= 0 ? a : b;
+}

@@ -1,0 +1,109 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace CallGrains.Domain.Pushes;
+
+/// <summary>
+/// An item's identity: items with the same key are one item, however often and in whatever form they arrive.
+/// A status push is known by protocol §7.3's (eventType, called, timestamp, digitInfo); a CDR, an unknown event
+/// or an unreadable body by its content.
+/// </summary>
+internal static class ItemKey
+{
+    private const int MaxKeyLength = 100;
+    private const int MaxPrefixLength = 32;
+
+    /// <summary>
+    /// Protocol §7.3, e.g. <c>answer|+8613800007021|2019-01-24 03:04:38|</c>. Never the event type alone, which
+    /// would merge a callback's A-leg and B-leg events.
+    /// </summary>
+    public static string OfStatus(string eventType, JsonElement info)
+    {
+        var timestamp = Text(info, "timestamp");
+        timestamp = PushFields.TryParseTime(timestamp, out var time) ? PushFields.FormatTime(time) : PushFields.NormaliseTime(timestamp) ?? "";
+        string[] parts = [eventType, Text(info, "called"), timestamp, Text(info, "digitInfo")];
+        var key = string.Join('|', parts);
+        // Hashed when long, when a part could shift the separators, or when it holds control characters (a key
+        // is database text, which cannot hold NUL): the key must stay short, unambiguous and storable.
+        return key.Length <= MaxKeyLength && !parts.Any(p => p.Contains('|') || p.Any(char.IsControl))
+            ? key
+            : $"{eventType}|#{Hash(Encoding.UTF8.GetBytes(string.Join('\0', parts)))}";
+    }
+
+    /// <summary>A CDR or an event the protocol does not define: its canonical content.</summary>
+    public static string OfContent(string eventType, JsonElement root) => $"{Prefix(eventType)}|{ContentHash(root)}";
+
+    /// <summary>A body that cannot be read as JSON: its exact text.</summary>
+    public static string OfUnreadable(string eventType, string body) => $"{Prefix(eventType)}|{Hash(Encoding.UTF8.GetBytes(body))}";
+
+    private static string Text(JsonElement info, string name)
+    {
+        if (!info.TryGetProperty(name, out var value)) return "";
+        return value.ValueKind switch
+        {
+            JsonValueKind.Null => "",
+            JsonValueKind.String => PushFields.TryString(value, out var text) ? text : value.GetRawText(),
+            _ => value.GetRawText(),
+        };
+    }
+
+    /// <summary>An event type as a key prefix: kept when short and plain, so journals stay readable.</summary>
+    private static string Prefix(string eventType) =>
+        eventType.Length is > 0 and <= MaxPrefixLength && eventType.All(char.IsAsciiLetterOrDigit) ? eventType : "event";
+
+    /// <summary>
+    /// A hash of the item's canonical JSON (object keys sorted, no insignificant whitespace, strings unescaped the
+    /// same way): equal content, equal key, however it was formatted. Duplicate names keep their relative order, so
+    /// two items that read differently never share a key.
+    /// </summary>
+    private static string ContentHash(JsonElement root)
+    {
+        try
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+                WriteCanonical(writer, root);
+            return Hash(buffer.WrittenSpan);
+        }
+        catch (InvalidOperationException)
+        {
+            // A name or string that is not valid UTF-16 cannot be unescaped; its exact text is still an identity.
+            return Hash(Encoding.UTF8.GetBytes(root.GetRawText()));
+        }
+    }
+
+    private static void WriteCanonical(Utf8JsonWriter writer, JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                writer.WriteStartObject();
+                // OrderBy is stable: duplicates stay in the order they were sent.
+                foreach (var property in element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
+                {
+                    writer.WritePropertyName(property.Name);
+                    WriteCanonical(writer, property.Value);
+                }
+                writer.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (var value in element.EnumerateArray()) WriteCanonical(writer, value);
+                writer.WriteEndArray();
+                break;
+            case JsonValueKind.Number:
+                // The number as written: 17 and 17.0 are different pushes, even if they read the same.
+                writer.WriteRawValue(element.GetRawText(), skipInputValidation: true);
+                break;
+            default:
+                element.WriteTo(writer);
+                break;
+        }
+    }
+
+    /// <summary>The first 16 bytes of SHA-256, base64url: 22 characters, safe in keys and URLs.</summary>
+    private static string Hash(ReadOnlySpan<byte> bytes) => Base64Url.EncodeToString(SHA256.HashData(bytes).AsSpan(0, 16));
+}
