@@ -42,50 +42,28 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : IPushJournal, I
 
     public async Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default)
     {
-        try
-        {
-            await using var command = dataSource.CreateCommand("""
-                SELECT item_key, event_type, body, received_at, changed_view, flag
-                FROM callgrains_journal
-                WHERE session_id = $1
-                ORDER BY seq
-                """);
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sessionId });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            var entries = new List<JournalEntry>();
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var item = new PushItem(sessionId, reader.GetString(1), reader.GetString(2),
-                    reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(5) ? null : reader.GetString(5));
-                entries.Add(new JournalEntry(item, reader.GetString(0), reader.GetBoolean(4)));
-            }
-            return entries;
-        }
-        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
-        {
-            throw Unavailable("read the push journal", ex);
-        }
+        var command = dataSource.CreateCommand("""
+            SELECT item_key, event_type, body, received_at, changed_view, flag
+            FROM callgrains_journal
+            WHERE session_id = $1
+            ORDER BY seq
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sessionId });
+        return await QueryAsync("read the push journal", command, reader => new JournalEntry(
+            new PushItem(sessionId, reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3),
+                reader.IsDBNull(5) ? null : reader.GetString(5)),
+            reader.GetString(0),
+            reader.GetBoolean(4)), cancellationToken);
     }
 
     public async Task<CallPage> ListAsync(CallQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1, nameof(query));
-        try
-        {
-            await using var command = ListCommand(query);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            var rows = new List<CallRow>();
-            while (await reader.ReadAsync(cancellationToken)) rows.Add(ReadCall(reader));
-
-            // One row more than asked for was read only to learn whether another page exists.
-            var hasMore = rows.Count > query.Limit;
-            if (hasMore) rows.RemoveAt(rows.Count - 1);
-            return new CallPage(rows, hasMore ? CallCursor.After(rows[^1]) : null);
-        }
-        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
-        {
-            throw Unavailable("list calls", ex);
-        }
+        var rows = await QueryAsync("list calls", ListCommand(query), ReadCall, cancellationToken);
+        // One row more than asked for was read only to learn whether another page exists.
+        var hasMore = rows.Count > query.Limit;
+        if (hasMore) rows.RemoveAt(rows.Count - 1);
+        return new CallPage(rows, hasMore ? CallCursor.After(rows[^1]) : null);
     }
 
     public async Task UpsertAsync(RequestRow request, CancellationToken cancellationToken = default)
@@ -122,33 +100,40 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : IPushJournal, I
 
     public async Task<IReadOnlyList<RequestRow>> ListByBusinessIdAsync(string businessId, CancellationToken cancellationToken = default)
     {
-        try
+        var command = dataSource.CreateCommand("""
+            SELECT user_data, kind, business_id, attributes, registered_at, updated_at
+            FROM callgrains_requests
+            WHERE business_id = $1
+            ORDER BY registered_at, user_data
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = businessId });
+        return await QueryAsync("list requests", command, reader => new RequestRow(
+            reader.GetString(0),
+            reader.GetString(1),
+            reader.GetString(2),
+            new Dictionary<string, string>(
+                JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(3)) ?? [], StringComparer.Ordinal),
+            reader.GetFieldValue<DateTimeOffset>(4),
+            reader.GetFieldValue<DateTimeOffset>(5)), cancellationToken);
+    }
+
+    /// <summary>Runs a query and reads every row; a failure to reach the store is a <see cref="StoreUnavailableException"/> naming <paramref name="operation"/>.</summary>
+    private async Task<List<T>> QueryAsync<T>(
+        string operation, NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    {
+        await using (command)
         {
-            await using var command = dataSource.CreateCommand("""
-                SELECT user_data, kind, business_id, attributes, registered_at, updated_at
-                FROM callgrains_requests
-                WHERE business_id = $1
-                ORDER BY registered_at, user_data
-                """);
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = businessId });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            var rows = new List<RequestRow>();
-            while (await reader.ReadAsync(cancellationToken))
+            try
             {
-                var attributes = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(3)) ?? [];
-                rows.Add(new RequestRow(
-                    reader.GetString(0),
-                    reader.GetString(1),
-                    reader.GetString(2),
-                    new Dictionary<string, string>(attributes, StringComparer.Ordinal),
-                    reader.GetFieldValue<DateTimeOffset>(4),
-                    reader.GetFieldValue<DateTimeOffset>(5)));
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                var rows = new List<T>();
+                while (await reader.ReadAsync(cancellationToken)) rows.Add(read(reader));
+                return rows;
             }
-            return rows;
-        }
-        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
-        {
-            throw Unavailable("list requests", ex);
+            catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
+            {
+                throw Unavailable(operation, ex);
+            }
         }
     }
 
