@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using CallGrains.Cluster.Tests;
-using static CallGrains.Cluster.Tests.ServiceProcess;
+using CallGrains.Tests.Shared;
+using static CallGrains.Tests.Shared.ServiceProcess;
 
 namespace CallGrains.Bench;
 

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using CallGrains.Bench;
-using CallGrains.Postgres.Tests;
 using CallGrains.PushSimulator;
+using CallGrains.Tests.Shared;
 
 // CallGrains' benchmark: everything in one run on this machine, the baseline (pgbench) included, so that
 // ratios compare like with like. `bench/run` builds and runs it; `--sweep` adds the group-commit sweep.

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Builder;
-using CallGrains.Postgres.Tests;
 using CallGrains.Silo;
+using CallGrains.Tests.Shared;
 using Microsoft.Extensions.Hosting;
 
 namespace CallGrains.Api.Tests;

@@ -1,5 +1,5 @@
-using CallGrains.Postgres.Tests;
-using static CallGrains.Cluster.Tests.ServiceProcess;
+using CallGrains.Tests.Shared;
+using static CallGrains.Tests.Shared.ServiceProcess;
 
 namespace CallGrains.Cluster.Tests;
 

@@ -1,5 +1,5 @@
-using CallGrains.Postgres.Tests;
 using CallGrains.PushSimulator;
+using CallGrains.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace CallGrains.Cluster.Tests;

@@ -2,6 +2,7 @@ using CallGrains.Domain.Calls;
 using CallGrains.Domain.Pushes;
 using CallGrains.Postgres.Storage;
 using CallGrains.Storage;
+using CallGrains.Tests.Shared;
 
 namespace CallGrains.Postgres.Tests;
 

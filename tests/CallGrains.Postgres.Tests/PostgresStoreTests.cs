@@ -3,6 +3,7 @@ using CallGrains.Domain.Pushes;
 using CallGrains.Postgres.Storage;
 using CallGrains.Storage;
 using CallGrains.Storage.InMemory;
+using CallGrains.Tests.Shared;
 using Npgsql;
 
 namespace CallGrains.Postgres.Tests;

@@ -1,5 +1,6 @@
 using System.Text;
 using CallGrains.Postgres.Schema;
+using CallGrains.Tests.Shared;
 using Npgsql;
 
 namespace CallGrains.Postgres.Tests;

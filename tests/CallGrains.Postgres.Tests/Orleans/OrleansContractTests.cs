@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using CallGrains.Postgres.Storage;
 using CallGrains.Requests;
+using CallGrains.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.Core.Internal;

@@ -1,3 +1,4 @@
+using CallGrains.Tests.Shared;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,4 +1,5 @@
 using CallGrains.Hosting;
+using CallGrains.Tests.Shared;
 using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
 

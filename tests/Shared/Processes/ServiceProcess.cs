@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace CallGrains.Cluster.Tests;
+namespace CallGrains.Tests.Shared;
 
 /// <summary>
 /// A CallGrains process started the way docker-compose.yml starts it: <c>dotnet &lt;role dll&gt;</c> with

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using CallGrains.Postgres.Schema;
 using Npgsql;
 
-namespace CallGrains.Postgres.Tests;
+namespace CallGrains.Tests.Shared;
 
 /// <summary>
 /// The PostgreSQL server of the test run. With <c>CALLGRAINS_TEST_PG</c> set to a connection string (a superuser
