@@ -1,5 +1,4 @@
 using CallGrains.Hosting;
-using CallGrains.Postgres.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -16,8 +15,7 @@ public static class SiloHost
     {
         var builder = Host.CreateApplicationBuilder(args);
         var connectionString = builder.Configuration.GetConnectionString(ClusterSettings.ConnectionStringName);
-        var cluster = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
-        builder.Services.Configure<GroupCommitOptions>(builder.Configuration.GetSection(GroupCommitOptions.Section));
+        var cluster = builder.Services.AddValidatedOptions<ClusterSettings>(builder.Configuration, ClusterSettings.Section);
         builder.Services.AddCallGrainsLimits(builder.Configuration);
         builder.UseOrleans(silo =>
         {

@@ -42,11 +42,7 @@ public static class CallGrainsSiloExtensions
     /// <summary>The limits grains enforce, from "CallGrains:Limits"; bad values stop the host at start.</summary>
     public static IServiceCollection AddCallGrainsLimits(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RequestLimits>()
-            .Bind(configuration.GetSection(RequestLimits.Section))
-            .Validate(l => l.MaxCallsPerUserData is >= 1 and <= RequestLimits.MaxOfMaxCalls,
-                $"{RequestLimits.Section}:MaxCallsPerUserData must be from 1 to {RequestLimits.MaxOfMaxCalls}.")
-            .ValidateOnStart();
+        services.AddValidatedOptions<RequestLimits>(configuration, RequestLimits.Section);
         return services;
     }
 

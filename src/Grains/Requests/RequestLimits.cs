@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace CallGrains.Requests;
 
 /// <summary>
@@ -10,5 +12,6 @@ public sealed class RequestLimits
     public const int MaxOfMaxCalls = 100_000;
 
     /// <summary>Calls a request keeps, newest first; older ones stay listable with GET /v1/calls?userData=.</summary>
+    [Range(1, MaxOfMaxCalls)]
     public int MaxCallsPerUserData { get; set; } = 500;
 }

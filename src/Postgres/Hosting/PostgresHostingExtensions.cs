@@ -4,6 +4,7 @@ using CallGrains.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Storage;
@@ -49,7 +50,8 @@ public static class PostgresHostingExtensions
     public static IServiceCollection AddCallGrainsPostgres(this IServiceCollection services, string connectionString)
     {
         services.AddCallGrainsPostgresReads(connectionString);
-        services.TryAddSingleton(sp => sp.GetService<Microsoft.Extensions.Options.IOptions<GroupCommitOptions>>()?.Value ?? new GroupCommitOptions());
+        // Bound and validated by UseCallGrainsPostgres; a host that calls this directly gets the defaults.
+        services.TryAddSingleton(sp => sp.GetService<IOptions<GroupCommitOptions>>()?.Value ?? new GroupCommitOptions());
         services.TryAddSingleton(sp => new GroupCommitJournal(sp.GetRequiredService<PostgresStore>(), sp.GetRequiredService<GroupCommitOptions>()));
         services.AddSingleton<IPushJournal>(sp => sp.GetRequiredService<GroupCommitJournal>());
         return services;
@@ -62,6 +64,9 @@ public static class PostgresHostingExtensions
     /// </summary>
     public static ISiloBuilder UseCallGrainsPostgres(this ISiloBuilder silo, string connectionString)
     {
+        // Bound here, where the journal writer is registered, so that every silo on PostgreSQL refuses a bad
+        // "CallGrains:GroupCommit" value at start instead of running with it.
+        silo.Services.AddValidatedOptions<GroupCommitOptions>(silo.Configuration, GroupCommitOptions.Section);
         silo.Services.AddCallGrainsPostgres(connectionString);
         silo.UseAdoNetClustering(options => options.Configure<IServiceProvider>((o, sp) =>
         {

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Threading.Channels;
 using CallGrains.Storage;
 using Npgsql;
@@ -10,15 +11,18 @@ public sealed class GroupCommitOptions
     public const string Section = "CallGrains:GroupCommit";
 
     /// <summary>Most appends one transaction carries.</summary>
+    [Range(1, 10_000)]
     public int MaxBatch { get; set; } = 512;
 
     /// <summary>
     /// How long a writer waits for more appends after the first one before committing. 0 commits at once:
     /// appends that arrive while a commit is in flight form the next batch by themselves.
     /// </summary>
+    [Range(0.0, 1000.0)]
     public double LingerMs { get; set; }
 
     /// <summary>Transactions in flight at once; more overlap network and fsync waits, too many contend.</summary>
+    [Range(1, 64)]
     public int Writers { get; set; } = 4;
 }
 
