@@ -12,9 +12,9 @@ public static class CallGrainsApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
-        builder.AddCallGrainsOptions();
-        builder.AddCallGrainsOrleans();
-        builder.AddCallGrainsHttp();
+        var options = builder.AddCallGrainsOptions();
+        builder.AddCallGrainsOrleans(options);
+        builder.AddCallGrainsHttp(options);
         builder.AddCallGrainsHttpLimits();
         builder.AddCallGrainsPushAuthentication();
         configure?.Invoke(builder);

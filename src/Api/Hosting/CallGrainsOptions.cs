@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace CallGrains.Api.Hosting;
 
@@ -26,6 +27,10 @@ public sealed class CallGrainsOptions
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 5;
 
+    /// <summary>Show collected digits as '*' in views and events (the journal keeps them).</summary>
+    public bool MaskDigits { get; set; }
+
+    [ValidateObjectMembers]
     public EmbeddedSiloOptions Embedded { get; set; } = new();
 }
 

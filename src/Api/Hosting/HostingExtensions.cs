@@ -14,25 +14,21 @@ public static class ServiceClock
 
 public static class HostingExtensions
 {
-    /// <summary>Options bound from <paramref name="section"/>; a value out of range stops the service at start-up, naming the key.</summary>
-    public static OptionsBuilder<T> AddValidatedOptions<T>(this WebApplicationBuilder builder, string section) where T : class =>
-        builder.Services.AddOptions<T>()
-            .Bind(builder.Configuration.GetSection(section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-
-    public static WebApplicationBuilder AddCallGrainsOptions(this WebApplicationBuilder builder)
+    /// <summary>
+    /// The service's own options, bound and validated once: the returned instance is what the Orleans and HTTP
+    /// wiring below are given, so a bad value stops the service here, naming its key, before anything starts.
+    /// </summary>
+    public static CallGrainsOptions AddCallGrainsOptions(this WebApplicationBuilder builder)
     {
-        builder.AddValidatedOptions<CallGrainsOptions>(CallGrainsOptions.Section);
+        var options = builder.Services.AddValidatedOptions<CallGrainsOptions>(builder.Configuration, CallGrainsOptions.Section);
         // The service's own clock (push receipt, registrations, stuck-call deadlines), keyed so that a test can
         // move it forward without moving the clock the embedded silo's timers and membership run on.
         builder.Services.AddKeyedSingleton(ServiceClock.Key, TimeProvider.System);
         builder.Services.AddCallGrainsLimits(builder.Configuration);
-        builder.AddValidatedOptions<StuckCallOptions>(StuckCallOptions.Section);
-        builder.Services.AddSingleton(new DigitMasking(builder.Configuration.GetValue<bool>(DigitMasking.Setting)));
-        builder.Services.AddSingleton(sp => new StuckCallWatch(
-            sp.GetRequiredService<IOptions<StuckCallOptions>>().Value.Policy, sp.GetRequiredKeyedService<TimeProvider>(ServiceClock.Key)));
-        return builder;
+        var stuck = builder.Services.AddValidatedOptions<StuckCallOptions>(builder.Configuration, StuckCallOptions.Section);
+        builder.Services.AddSingleton(new DigitMasking(options.MaskDigits));
+        builder.Services.AddSingleton(sp => new StuckCallWatch(stuck.Policy, sp.GetRequiredKeyedService<TimeProvider>(ServiceClock.Key)));
+        return options;
     }
 
     /// <summary>
@@ -40,13 +36,12 @@ public static class HostingExtensions
     /// lists from the projections directly. Without it, the API hosts its own silo: one process, nothing
     /// to install, nothing durable.
     /// </summary>
-    public static WebApplicationBuilder AddCallGrainsOrleans(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddCallGrainsOrleans(this WebApplicationBuilder builder, CallGrainsOptions options)
     {
         var connectionString = builder.Configuration.GetConnectionString(ClusterSettings.ConnectionStringName);
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
-            var cluster = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
-            var options = builder.Configuration.GetSection(CallGrainsOptions.Section).Get<CallGrainsOptions>() ?? new CallGrainsOptions();
+            var cluster = builder.Services.AddValidatedOptions<ClusterSettings>(builder.Configuration, ClusterSettings.Section);
             if (options.ConfiguredApiKeys.Count == 0 && !options.AllowAnonymous)
                 throw new InvalidOperationException(
                     "Cluster mode needs API keys for the business endpoints: set CallGrains:ApiKeys (e.g. CallGrains__ApiKeys__0=<key>), " +
@@ -58,15 +53,14 @@ public static class HostingExtensions
             return builder;
         }
 
-        var embedded = builder.Configuration.GetSection(CallGrainsOptions.Section).Get<CallGrainsOptions>()?.Embedded ?? new();
         builder.UseOrleans(silo => silo
-            .UseLocalhostClustering(embedded.SiloPort, embedded.GatewayPort)
+            .UseLocalhostClustering(options.Embedded.SiloPort, options.Embedded.GatewayPort)
             .UseCallGrainsInMemoryStorage());
         builder.Services.AddHostedService<EmbeddedModeNotice>();
         return builder;
     }
 
-    public static WebApplicationBuilder AddCallGrainsHttp(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddCallGrainsHttp(this WebApplicationBuilder builder, CallGrainsOptions options)
     {
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<StoreOutageHandler>();
@@ -74,11 +68,7 @@ public static class HostingExtensions
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton<PushMetrics>();
         builder.Services.AddSingleton<ApiKeyFilter>();
-        builder.WebHost.ConfigureKestrel((context, kestrel) =>
-        {
-            var limit = context.Configuration.GetSection(CallGrainsOptions.Section).Get<CallGrainsOptions>()?.MaxBodyBytes;
-            kestrel.Limits.MaxRequestBodySize = limit ?? new CallGrainsOptions().MaxBodyBytes;
-        });
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes);
         return builder;
     }
 

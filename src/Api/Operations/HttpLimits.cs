@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Threading.RateLimiting;
 using CallGrains.Api.Hosting;
 using CallGrains.Api.Pushes;
+using CallGrains.Hosting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -31,7 +32,7 @@ public static class HttpLimitsExtensions
 {
     public static WebApplicationBuilder AddCallGrainsHttpLimits(this WebApplicationBuilder builder)
     {
-        builder.AddValidatedOptions<HttpLimits>(HttpLimits.Section);
+        builder.Services.AddValidatedOptions<HttpLimits>(builder.Configuration, HttpLimits.Section);
         builder.Services.AddSingleton<RequestTimeoutFilter>();
         builder.Services.AddRateLimiter(limiter =>
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using CallGrains.Api.Hosting;
+using CallGrains.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace CallGrains.Api.Pushes;
@@ -128,7 +129,7 @@ public static class PushAuthenticationExtensions
 {
     public static WebApplicationBuilder AddCallGrainsPushAuthentication(this WebApplicationBuilder builder)
     {
-        builder.AddValidatedOptions<PushAuthenticationOptions>(PushAuthenticationOptions.Section);
+        builder.Services.AddValidatedOptions<PushAuthenticationOptions>(builder.Configuration, PushAuthenticationOptions.Section);
         builder.Services.AddSingleton<PushAuthentication>();
         return builder;
     }
