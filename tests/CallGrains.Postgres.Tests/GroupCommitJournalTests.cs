@@ -1,16 +1,13 @@
-using CallGrains.Domain.Calls;
-using CallGrains.Domain.Pushes;
 using CallGrains.Postgres.Storage;
 using CallGrains.Storage;
 using CallGrains.Tests.Shared;
+using static CallGrains.Tests.Shared.StoredCalls;
 
 namespace CallGrains.Postgres.Tests;
 
 [Collection(PostgresCollection.Name)]
 public sealed class GroupCommitJournalTests(PostgresServer server)
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 24, 8, 0, 0, TimeSpan.Zero);
-
     [Fact]
     public async Task Concurrent_appends_share_transactions_and_each_completes_only_once_committed()
     {
@@ -68,9 +65,4 @@ public sealed class GroupCommitJournalTests(PostgresServer server)
         Assert.Empty(await db.Store.ReadSessionAsync("during"));
         Assert.Single(await db.Store.ReadSessionAsync("after"));
     }
-
-    private static JournalEntry Entry(string sessionId, string itemKey) => new(new PushItem(sessionId, "callout", "{}", T0), itemKey, ChangedView: true);
-
-    private static CallRow Row(string sessionId, int version) =>
-        new(sessionId, null, CallStatus.Dialing, null, false, T0, T0, version, $$"""{"sessionId":"{{sessionId}}"}""");
 }

@@ -5,15 +5,13 @@ using CallGrains.Storage;
 using CallGrains.Storage.InMemory;
 using CallGrains.Tests.Shared;
 using Npgsql;
+using static CallGrains.Tests.Shared.StoredCalls;
 
 namespace CallGrains.Postgres.Tests;
 
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresStoreTests(PostgresServer server)
 {
-    // Whole seconds: PostgreSQL keeps microseconds, so these compare exactly with the in-memory store.
-    private static readonly DateTimeOffset _t0 = new(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
-
     [Fact]
     public async Task Appended_items_are_read_back_in_arrival_order_byte_for_byte_with_their_flags()
     {
@@ -27,13 +25,13 @@ public sealed class PostgresStoreTests(PostgresServer server)
         // Keys deliberately out of alphabetical order: arrival order, not key order, must come back.
         var entries = new[] { "k-c", "k-a", "k-b" }
             .Select((key, i) => new JournalEntry(
-                new PushItem("s-1", "callout", bodies[i], _t0.AddSeconds(i).ToOffset(TimeSpan.FromHours(8)),
+                new PushItem("s-1", "callout", bodies[i], T0.AddSeconds(i).ToOffset(TimeSpan.FromHours(8)),
                     Flag: i == 2 ? "unauthenticated push: X-AKSK digest does not match" : null),
                 key, ChangedView: i != 1))
             .ToList();
 
-        foreach (var entry in entries) await db.Store.AppendAsync(entry, Row("s-1", version: 1, _t0));
-        await db.Store.AppendAsync(Entry("s-2", "k-a"), Row("s-2", version: 1, _t0));
+        foreach (var entry in entries) await db.Store.AppendAsync(entry, Row("s-1", version: 1, T0));
+        await db.Store.AppendAsync(Entry("s-2", "k-a"), Row("s-2", version: 1, T0));
 
         var read = await db.Store.ReadSessionAsync("s-1");
         Assert.Equal(entries, read);
@@ -46,9 +44,9 @@ public sealed class PostgresStoreTests(PostgresServer server)
     {
         await using var db = await StoreDatabase.CreateAsync(server);
 
-        await db.Store.AppendAsync(Entry("s-1", "k-1", body: "first"), Row("s-1", version: 1, _t0));
-        await db.Store.AppendAsync(Entry("s-1", "k-1", body: "second"), Row("s-1", version: 1, _t0));
-        await db.Store.AppendAsync(Entry("s-2", "k-1", body: "other session"), Row("s-2", version: 1, _t0));
+        await db.Store.AppendAsync(Entry("s-1", "k-1", body: "first"), Row("s-1", version: 1, T0));
+        await db.Store.AppendAsync(Entry("s-1", "k-1", body: "second"), Row("s-1", version: 1, T0));
+        await db.Store.AppendAsync(Entry("s-2", "k-1", body: "other session"), Row("s-2", version: 1, T0));
 
         var entry = Assert.Single(await db.Store.ReadSessionAsync("s-1"));
         Assert.Equal("first", entry.Item.Body);
@@ -60,16 +58,16 @@ public sealed class PostgresStoreTests(PostgresServer server)
     {
         await using var db = await StoreDatabase.CreateAsync(server);
 
-        await db.Store.AppendAsync(Entry("s-1", "k-1"), Row("s-1", version: 3, _t0, status: CallStatus.Answered));
-        await db.Store.AppendAsync(Entry("s-1", "k-2"), Row("s-1", version: 2, _t0, status: CallStatus.Ringing));
-        Assert.Equal(Row("s-1", version: 3, _t0, status: CallStatus.Answered), await SingleCallAsync(db.Store));
+        await db.Store.AppendAsync(Entry("s-1", "k-1"), Row("s-1", version: 3, T0, status: CallStatus.Answered));
+        await db.Store.AppendAsync(Entry("s-1", "k-2"), Row("s-1", version: 2, T0, status: CallStatus.Ringing));
+        Assert.Equal(Row("s-1", version: 3, T0, status: CallStatus.Answered), await SingleCallAsync(db.Store));
 
         // An equal version replaces, as in the in-memory store.
-        var same = Row("s-1", version: 3, _t0, status: CallStatus.Ended, outcome: CallOutcome.NoAnswer, final: true);
+        var same = Row("s-1", version: 3, T0, status: CallStatus.Ended, outcome: CallOutcome.NoAnswer, final: true);
         await db.Store.AppendAsync(Entry("s-1", "k-3"), same);
         Assert.Equal(same, await SingleCallAsync(db.Store));
 
-        var newer = Row("s-1", version: 4, _t0, userData: "order-1", status: CallStatus.Ended, outcome: CallOutcome.CallerAbandoned, final: true);
+        var newer = Row("s-1", version: 4, T0, userData: "order-1", status: CallStatus.Ended, outcome: CallOutcome.CallerAbandoned, final: true);
         await db.Store.AppendAsync(Entry("s-1", "k-4"), newer);
         Assert.Equal(newer, await SingleCallAsync(db.Store));
     }
@@ -94,11 +92,11 @@ public sealed class PostgresStoreTests(PostgresServer server)
             new(Status: CallStatus.Ringing),
             new(Outcome: CallOutcome.NoAnswer),
             new(Outcome: CallOutcome.InvalidNumber),
-            new(Since: _t0.AddMinutes(5)),
-            new(Until: _t0.AddMinutes(10)),
-            new(Since: _t0.AddMinutes(3), Until: _t0.AddMinutes(12)),
+            new(Since: T0.AddMinutes(5)),
+            new(Until: T0.AddMinutes(10)),
+            new(Since: T0.AddMinutes(3), Until: T0.AddMinutes(12)),
             new(UserData: "order-2", Status: CallStatus.Ended, Outcome: CallOutcome.Answered),
-            new(Since: _t0.AddMinutes(4).ToOffset(TimeSpan.FromHours(-5)), Outcome: CallOutcome.Busy),
+            new(Since: T0.AddMinutes(4).ToOffset(TimeSpan.FromHours(-5)), Outcome: CallOutcome.Busy),
             // The SQL states the stuck-call rule again; the in-memory filter asks StuckCallPolicy itself.
             .. StuckQueries(),
         ];
@@ -123,7 +121,7 @@ public sealed class PostgresStoreTests(PostgresServer server)
         var policy = new StuckCallPolicy(CdrOverdueAfter: TimeSpan.FromMinutes(2), StaleAfter: TimeSpan.FromMinutes(3));
         foreach (var minutes in new[] { 0, 4, 7, 12, 30 })
         foreach (var kind in Enum.GetValues<StuckKind>())
-            yield return new CallQuery(Stuck: new StuckFilter(kind, policy, _t0.AddMinutes(minutes)));
+            yield return new CallQuery(Stuck: new StuckFilter(kind, policy, T0.AddMinutes(minutes)));
     }
 
     [Fact]
@@ -132,7 +130,7 @@ public sealed class PostgresStoreTests(PostgresServer server)
         await using var db = await StoreDatabase.CreateAsync(server);
         // Ids that sort differently under a linguistic collation than by code point, several sharing one time.
         string[] ids = ["a", "B", "_x", "é", "Z", "b", "10", "9", "aa", "A"];
-        var rows = ids.Select((id, i) => Row(id, version: 1, _t0.AddSeconds(i < 5 ? 0 : i))).ToList();
+        var rows = ids.Select((id, i) => Row(id, version: 1, T0.AddSeconds(i < 5 ? 0 : i))).ToList();
         foreach (var row in rows) await db.Store.AppendAsync(Entry(row.SessionId, "k"), row);
 
         var seen = new List<string>();
@@ -160,14 +158,14 @@ public sealed class PostgresStoreTests(PostgresServer server)
     public async Task Requests_are_listed_by_business_id_oldest_registration_first()
     {
         await using var db = await StoreDatabase.CreateAsync(server);
-        var first = Request("order-1", "biz-1", _t0.AddMinutes(2), ("driver", "d-7"));
-        var second = Request("order-2", "biz-1", _t0.AddMinutes(1));
-        var other = Request("order-3", "biz-2", _t0);
+        var first = Request("order-1", "biz-1", T0.AddMinutes(2), ("driver", "d-7"));
+        var second = Request("order-2", "biz-1", T0.AddMinutes(1));
+        var other = Request("order-3", "biz-2", T0);
         foreach (var request in new[] { first, second, other }) await db.Store.UpsertAsync(request);
         var updated = first with
         {
             Attributes = new Dictionary<string, string> { ["driver"] = "d-8", ["note"] = "\"quoted\" ü" },
-            UpdatedAt = _t0.AddMinutes(9),
+            UpdatedAt = T0.AddMinutes(9),
         };
         await db.Store.UpsertAsync(updated);
 
@@ -189,11 +187,11 @@ public sealed class PostgresStoreTests(PostgresServer server)
 
         // The calls table refuses a negative version, after the journal insert in the same batch.
         await Assert.ThrowsAsync<StoreUnavailableException>(() =>
-            db.Store.AppendAsync(Entry("s-1", "k-1"), Row("s-1", version: -1, _t0)));
+            db.Store.AppendAsync(Entry("s-1", "k-1"), Row("s-1", version: -1, T0)));
         await Assert.ThrowsAsync<StoreUnavailableException>(() => db.Store.AppendManyAsync(
         [
-            new PendingAppend(Entry("s-2", "k-1"), Row("s-2", version: 1, _t0)),
-            new PendingAppend(Entry("s-3", "k-1"), Row("s-3", version: -1, _t0)),
+            new PendingAppend(Entry("s-2", "k-1"), Row("s-2", version: 1, T0)),
+            new PendingAppend(Entry("s-3", "k-1"), Row("s-3", version: -1, T0)),
         ]));
 
         Assert.Empty(await db.Store.ReadSessionAsync("s-1"));
@@ -208,11 +206,11 @@ public sealed class PostgresStoreTests(PostgresServer server)
         var memory = new InMemoryStore();
         PendingAppend[] appends =
         [
-            new(Entry("s-1", "k-1", body: "one"), Row("s-1", version: 1, _t0)),
-            new(Entry("s-2", "k-1"), Row("s-2", version: 5, _t0.AddSeconds(1))),
-            new(Entry("s-1", "k-2"), Row("s-1", version: 2, _t0, status: CallStatus.Ringing)),
-            new(Entry("s-1", "k-1", body: "repeat"), Row("s-1", version: 2, _t0, status: CallStatus.Answered)),
-            new(Entry("s-2", "k-2"), Row("s-2", version: 4, _t0.AddSeconds(1), status: CallStatus.Ended)),
+            new(Entry("s-1", "k-1", body: "one"), Row("s-1", version: 1, T0)),
+            new(Entry("s-2", "k-1"), Row("s-2", version: 5, T0.AddSeconds(1))),
+            new(Entry("s-1", "k-2"), Row("s-1", version: 2, T0, status: CallStatus.Ringing)),
+            new(Entry("s-1", "k-1", body: "repeat"), Row("s-1", version: 2, T0, status: CallStatus.Answered)),
+            new(Entry("s-2", "k-2"), Row("s-2", version: 4, T0.AddSeconds(1), status: CallStatus.Ended)),
         ];
 
         await db.Store.AppendManyAsync(appends);
@@ -230,8 +228,8 @@ public sealed class PostgresStoreTests(PostgresServer server)
         var helsinki = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Timezone = "Europe/Helsinki" }.ConnectionString;
         await using var source = NpgsqlDataSource.Create(helsinki);
         var store = new PostgresStore(source);
-        var entry = Entry("s-1", "k-1", receivedAt: _t0.AddTicks(1234560).ToOffset(TimeSpan.FromHours(-3)));
-        var row = Row("s-1", version: 1, _t0.AddTicks(7654320));
+        var entry = Entry("s-1", "k-1", receivedAt: T0.AddTicks(1234560).ToOffset(TimeSpan.FromHours(-3)));
+        var row = Row("s-1", version: 1, T0.AddTicks(7654320));
 
         await store.AppendAsync(entry, row);
 
@@ -254,10 +252,10 @@ public sealed class PostgresStoreTests(PostgresServer server)
         await using var source = NpgsqlDataSource.Create(unreachable);
         var store = new PostgresStore(source);
 
-        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.AppendAsync(Entry("s-1", "k-1"), Row("s-1", 1, _t0)));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.AppendAsync(Entry("s-1", "k-1"), Row("s-1", 1, T0)));
         await Assert.ThrowsAsync<StoreUnavailableException>(() => store.ReadSessionAsync("s-1"));
         await Assert.ThrowsAsync<StoreUnavailableException>(() => store.ListAsync(new CallQuery()));
-        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.UpsertAsync(Request("order-1", "biz-1", _t0)));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.UpsertAsync(Request("order-1", "biz-1", T0)));
         await Assert.ThrowsAsync<StoreUnavailableException>(() => store.ListByBusinessIdAsync("biz-1"));
     }
 
@@ -267,13 +265,13 @@ public sealed class PostgresStoreTests(PostgresServer server)
         // Only a server this run started may be stopped.
         if (!server.IsThrowaway) return;
         await using var db = await StoreDatabase.CreateAsync(server);
-        await db.Store.AppendAsync(Entry("s-1", "k-1"), Row("s-1", version: 1, _t0));
+        await db.Store.AppendAsync(Entry("s-1", "k-1"), Row("s-1", version: 1, T0));
 
         await server.StopAsync();
         try
         {
             await Assert.ThrowsAsync<StoreUnavailableException>(() =>
-                db.Store.AppendAsync(Entry("s-1", "k-2"), Row("s-1", version: 2, _t0)));
+                db.Store.AppendAsync(Entry("s-1", "k-2"), Row("s-1", version: 2, T0)));
         }
         finally
         {
@@ -281,7 +279,7 @@ public sealed class PostgresStoreTests(PostgresServer server)
         }
 
         // Pooled connections died with the server; the first attempts may still meet one of them.
-        await RetryAsync(() => db.Store.AppendAsync(Entry("s-1", "k-3"), Row("s-1", version: 3, _t0)));
+        await RetryAsync(() => db.Store.AppendAsync(Entry("s-1", "k-3"), Row("s-1", version: 3, T0)));
         Assert.Equal(["k-1", "k-3"], (await db.Store.ReadSessionAsync("s-1")).Select(e => e.ItemKey));
     }
 
@@ -313,7 +311,7 @@ public sealed class PostgresStoreTests(PostgresServer server)
             yield return Row(
                 $"call-{(i * 7919) % 100:D2}-{(char)('a' + i % 3)}",
                 version: 1 + i % 5,
-                _t0.AddMinutes(i / 3),
+                T0.AddMinutes(i / 3),
                 userData: i % 4 == 3 ? null : $"order-{i % 3}",
                 status: status,
                 outcome: outcome,
@@ -336,15 +334,6 @@ public sealed class PostgresStoreTests(PostgresServer server)
 
     private static async Task<CallRow> SingleCallAsync(ICallsProjection projection) =>
         Assert.Single((await projection.ListAsync(new CallQuery())).Items);
-
-    private static JournalEntry Entry(string sessionId, string itemKey, string body = "{}", DateTimeOffset? receivedAt = null) =>
-        new(new PushItem(sessionId, "callout", body, receivedAt ?? _t0), itemKey, ChangedView: true);
-
-    private static CallRow Row(
-        string sessionId, int version, DateTimeOffset firstReceivedAt, string? userData = null,
-        CallStatus status = CallStatus.Dialing, CallOutcome? outcome = null, bool final = false) =>
-        new(sessionId, userData, status, outcome, final, firstReceivedAt, firstReceivedAt.AddSeconds(version), version,
-            $$"""{"sessionId":"{{sessionId}}","status":"{{status}}","version":{{version}}}""");
 
     private static RequestRow Request(string userData, string businessId, DateTimeOffset registeredAt, params (string Key, string Value)[] attributes) =>
         new(userData, "taxi", businessId, attributes.ToDictionary(a => a.Key, a => a.Value), registeredAt, registeredAt);

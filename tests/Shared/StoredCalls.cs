@@ -1,0 +1,28 @@
+using CallGrains.Domain.Calls;
+using CallGrains.Domain.Pushes;
+using CallGrains.Storage;
+
+namespace CallGrains.Tests.Shared;
+
+/// <summary>Journal entries and call rows as a store is handed them, for the tests of the stores themselves.</summary>
+public static class StoredCalls
+{
+    /// <summary>Whole seconds: PostgreSQL keeps microseconds, so times built from it compare exactly with the in-memory store.</summary>
+    public static readonly DateTimeOffset T0 = new(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
+
+    public static JournalEntry Entry(string sessionId, string itemKey, string body = "{}", DateTimeOffset? receivedAt = null) =>
+        new(new PushItem(sessionId, "callout", body, receivedAt ?? T0), itemKey, ChangedView: true);
+
+    /// <summary>
+    /// A row whose update time and view follow from its version, so that a store keeping the wrong version of a
+    /// call is seen in every column. A negative version is one the calls table refuses.
+    /// </summary>
+    public static CallRow Row(
+        string sessionId, int version, DateTimeOffset? firstReceivedAt = null, string? userData = null,
+        CallStatus status = CallStatus.Dialing, CallOutcome? outcome = null, bool final = false)
+    {
+        var first = firstReceivedAt ?? T0;
+        return new(sessionId, userData, status, outcome, final, first, first.AddSeconds(version), version,
+            $$"""{"sessionId":"{{sessionId}}","status":"{{status}}","version":{{version}}}""");
+    }
+}
