@@ -82,6 +82,27 @@ public class ApiFixture : IAsyncLifetime
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json) =>
         Client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
 
+    /// <summary>
+    /// Sends each push, where the platform sends it unless <paramref name="send"/> says otherwise, and asserts that
+    /// each was acknowledged: what the test reads next then holds them all.
+    /// </summary>
+    public async Task PushAllAsync(IEnumerable<string> pushes, Func<string, Task<HttpResponseMessage>>? send = null)
+    {
+        send ??= p => PostJsonAsync(PushPathFor(p), p);
+        foreach (var push in pushes)
+        {
+            using var response = await send(push);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    /// <summary>Pushes the whole call and returns it, so that a test loads and pushes a call in one expression.</summary>
+    public async Task<SampleCall> PushAllAsync(SampleCall call)
+    {
+        await PushAllAsync(call.Pushes);
+        return call;
+    }
+
     public static string PushPathFor(string push) =>
         push.Contains("\"feeLst\"", StringComparison.Ordinal) ? "/v1/huawei/fee" : "/v1/huawei/status";
 

@@ -10,7 +10,7 @@ public abstract class CallEndpointContract(ApiFixture api)
     [Fact]
     public async Task The_call_view_has_every_field_of_the_contract_in_its_json_form()
     {
-        var call = await PushAllAsync(SampleCall.Load("callback-connected"));
+        var call = await api.PushAllAsync(SampleCall.Load("callback-connected"));
 
         using var view = JsonDocument.Parse(await api.Client.GetStringAsync(CallPath(call)));
 
@@ -39,7 +39,7 @@ public abstract class CallEndpointContract(ApiFixture api)
     public async Task A_session_id_with_slashes_or_percent_text_is_read_back_under_exactly_that_id(string part)
     {
         var call = SampleCall.Load("verification-code", sessionId: $"odd-{Guid.NewGuid():N}{part}end");
-        await PushAllAsync(call);
+        await api.PushAllAsync(call);
 
         using var view = JsonDocument.Parse(await api.Client.GetStringAsync(CallPath(call)));
         using var events = await api.Client.GetAsync(CallPath(call) + "/events");
@@ -53,14 +53,13 @@ public abstract class CallEndpointContract(ApiFixture api)
     {
         using var response = await api.Client.GetAsync($"/v1/calls/never-{Guid.NewGuid():N}");
 
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await ProblemResponse.AssertAsync(response, HttpStatusCode.NotFound);
     }
 
     [Fact]
     public async Task Business_endpoints_without_a_valid_key_are_401()
     {
-        var call = await PushAllAsync(SampleCall.Load("verification-code"));
+        var call = await api.PushAllAsync(SampleCall.Load("verification-code"));
 
         using var missing = await api.Anonymous.GetAsync(CallPath(call));
         using var wrong = new HttpRequestMessage(HttpMethod.Get, CallPath(call));
@@ -77,7 +76,7 @@ public abstract class CallEndpointContract(ApiFixture api)
     public async Task The_events_list_every_stored_item_in_arrival_order_exactly_as_received()
     {
         var call = SampleCall.Load("notification-collect");
-        await PushAllAsync(call);
+        await api.PushAllAsync(call);
         await api.PostJsonAsync("/v1/huawei/status", call.Pushes[0]);
 
         using var events = JsonDocument.Parse(await api.Client.GetStringAsync(CallPath(call) + "/events"));
@@ -100,9 +99,9 @@ public abstract class CallEndpointContract(ApiFixture api)
     public async Task Calls_are_listed_by_user_data_status_and_outcome_newest_first()
     {
         var userData = $"list-{Guid.NewGuid():N}";
-        var ended = await PushAllAsync(SampleCall.Load("verification-code", userData: userData));
+        var ended = await api.PushAllAsync(SampleCall.Load("verification-code", userData: userData));
         var ringing = SampleCall.Load("verification-code", userData: userData);
-        foreach (var push in ringing.Pushes.Take(2)) await api.PostJsonAsync("/v1/huawei/status", push);
+        await api.PushAllAsync(ringing.Pushes.Take(2));
 
         var all = await ListAsync($"/v1/calls?userData={userData}");
         var answered = await ListAsync($"/v1/calls?userData={userData}&outcome=answered");
@@ -120,7 +119,7 @@ public abstract class CallEndpointContract(ApiFixture api)
         var sessions = new List<string>();
         var before = DateTimeOffset.UtcNow.AddSeconds(-1);
         for (var i = 0; i < 5; i++)
-            sessions.Add((await PushAllAsync(SampleCall.Load("verification-code", userData: userData))).SessionId);
+            sessions.Add((await api.PushAllAsync(SampleCall.Load("verification-code", userData: userData))).SessionId);
 
         var seen = new List<string>();
         string? cursor = null;
@@ -152,21 +151,13 @@ public abstract class CallEndpointContract(ApiFixture api)
     {
         using var response = await api.Client.GetAsync("/v1/calls?" + query);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await ProblemResponse.AssertAsync(response, HttpStatusCode.BadRequest);
     }
 
     private async Task<List<string>> ListAsync(string path)
     {
         using var page = JsonDocument.Parse(await api.Client.GetStringAsync(path));
         return [.. page.RootElement.GetProperty("items").EnumerateArray().Select(v => v.GetProperty("sessionId").GetString()!)];
-    }
-
-    private async Task<SampleCall> PushAllAsync(SampleCall call)
-    {
-        foreach (var push in call.Pushes)
-            Assert.Equal(HttpStatusCode.OK, (await api.PostJsonAsync(ApiFixture.PushPathFor(push), push)).StatusCode);
-        return call;
     }
 
     private static string CallPath(SampleCall call) => $"/v1/calls/{Uri.EscapeDataString(call.SessionId)}";

@@ -79,7 +79,7 @@ public abstract partial class FuzzContract(ApiFixture api, ITestOutputHelper out
         }
         else
         {
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            await ProblemResponse.AssertAsync(response, response.StatusCode);
             foreach (var sessionId in SessionPattern().Matches(Encoding.UTF8.GetString(fuzz.Body)).Select(m => m.Value).Distinct())
             {
                 using var view = await api.Client.GetAsync($"/v1/calls/{Uri.EscapeDataString(sessionId)}");

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using CallGrains.Tests.Shared;
 
 namespace CallGrains.Api.Tests;
 
@@ -267,10 +268,7 @@ public abstract partial class HostileInputContract(ApiFixture api)
         }
         else
         {
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            Assert.Equal((int)hostile.Expected, problem.RootElement.GetProperty("status").GetInt32());
-            Assert.False(string.IsNullOrWhiteSpace(problem.RootElement.GetProperty("detail").GetString()));
+            await ProblemResponse.AssertAsync(response, hostile.Expected);
             await AssertNothingStoredAsync(body);
         }
     }

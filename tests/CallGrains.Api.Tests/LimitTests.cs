@@ -35,8 +35,8 @@ public sealed class LimitTests(LimitedApiFixture api) : IClassFixture<LimitedApi
         Assert.All(codes, c => Assert.True(c is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"unexpected {c}"));
         Assert.InRange(codes.Count(c => c == HttpStatusCode.OK), 1, LimitedApiFixture.PushesPerSecond * 2);
         var refused = responses.First(r => r.StatusCode == HttpStatusCode.TooManyRequests);
+        await ProblemResponse.AssertAsync(refused, HttpStatusCode.TooManyRequests);
         Assert.NotNull(refused.Headers.RetryAfter);
-        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
         foreach (var response in responses) response.Dispose();
     }
 
@@ -60,9 +60,8 @@ public sealed class LimitTests(LimitedApiFixture api) : IClassFixture<LimitedApi
         using (api.SlowStore(TimeSpan.FromSeconds(4)))
             response = await SendAsync(call.Pushes[0], "slow-store-client");
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        await ProblemResponse.AssertAsync(response, HttpStatusCode.ServiceUnavailable);
         Assert.NotNull(response.Headers.RetryAfter);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         response.Dispose();
     }
 
@@ -72,8 +71,7 @@ public sealed class LimitTests(LimitedApiFixture api) : IClassFixture<LimitedApi
         var userData = $"hot-order-{Guid.NewGuid():N}";
         var calls = Enumerable.Range(0, LimitedApiFixture.MaxCallsPerUserData + 2).Select(_ => SampleCall.Load("verification-code", userData: userData)).ToList();
         foreach (var call in calls)
-            foreach (var push in call.Pushes)
-                Assert.Equal(HttpStatusCode.OK, (await SendAsync(push, "hot-key-client")).StatusCode);
+            await api.PushAllAsync(call.Pushes, push => SendAsync(push, "hot-key-client"));
 
         using var request = JsonDocument.Parse(await api.Client.GetStringAsync($"/v1/requests/{Uri.EscapeDataString(userData)}"));
 
@@ -87,8 +85,7 @@ public sealed class LimitTests(LimitedApiFixture api) : IClassFixture<LimitedApi
     public async Task Masked_digits_keep_their_count_but_not_their_value_in_views_and_events()
     {
         var call = SampleCall.Load("notification-collect");
-        foreach (var push in call.Pushes)
-            Assert.Equal(HttpStatusCode.OK, (await SendAsync(push, "masking-client")).StatusCode);
+        await api.PushAllAsync(call.Pushes, push => SendAsync(push, "masking-client"));
         var id = Uri.EscapeDataString(call.SessionId);
 
         using var view = JsonDocument.Parse(await api.Client.GetStringAsync($"/v1/calls/{id}"));

@@ -85,8 +85,7 @@ public sealed class PushAuthenticationTests(SignedPushApiFixture api) : IClassFi
 
         using var response = await SendAsync(StatusPath, call.Pushes[0], Sign(SignedPushApiFixture.RejectingApp, "not-the-secret", StatusPath));
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await ProblemResponse.AssertAsync(response, HttpStatusCode.Unauthorized);
         Assert.Equal(HttpStatusCode.NotFound, (await api.Client.GetAsync($"/v1/calls/{Uri.EscapeDataString(call.SessionId)}")).StatusCode);
     }
 
@@ -158,8 +157,7 @@ public sealed class PushAuthenticationTests(SignedPushApiFixture api) : IClassFi
     {
         var call = SampleCall.Load("callback-connected");
         var forged = Sign(SignedPushApiFixture.FlaggedApp, "wrong", StatusPath);
-        foreach (var push in call.Pushes)
-            (await SendAsync(ApiFixture.PushPathFor(push), push, forged)).Dispose();
+        await api.PushAllAsync(call.Pushes, push => SendAsync(ApiFixture.PushPathFor(push), push, forged));
         await using (await api.OutageAsync())
             (await SendAsync(StatusPath, SampleCall.Load("notification-collect").Pushes[0], signature: null)).Dispose();
 

@@ -34,8 +34,7 @@ public abstract class PushEndpointContract(ApiFixture api)
     {
         var call = SampleCall.Load("callback-connected");
 
-        foreach (var push in call.Shuffled(seed: 3))
-            Assert.Equal(HttpStatusCode.OK, (await api.PostJsonAsync("/v1/huawei/events", push)).StatusCode);
+        await api.PushAllAsync(call.Shuffled(seed: 3), push => api.PostJsonAsync("/v1/huawei/events", push));
 
         using var view = await GetJsonAsync($"/v1/calls/{Uri.EscapeDataString(call.SessionId)}");
         Assert.Equal("callback", view.RootElement.GetProperty("scenario").GetString());
@@ -56,10 +55,7 @@ public abstract class PushEndpointContract(ApiFixture api)
     {
         using var response = await api.PostJsonAsync("/v1/huawei/events", body);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Contains(detailMentions, problem.RootElement.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(detailMentions, await ProblemResponse.AssertAsync(response, HttpStatusCode.BadRequest), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(HttpStatusCode.NotFound, (await api.Client.GetAsync("/v1/calls/s-1/events")).StatusCode);
     }
 
@@ -103,8 +99,7 @@ public abstract class PushEndpointContract(ApiFixture api)
         request.Headers.ExpectContinue = true;
         using var response = await api.Client.SendAsync(request);
 
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await ProblemResponse.AssertAsync(response, HttpStatusCode.RequestEntityTooLarge);
     }
 
     [Fact]
@@ -116,9 +111,8 @@ public abstract class PushEndpointContract(ApiFixture api)
         await using (await api.OutageAsync())
             response = await api.PostJsonAsync("/v1/huawei/status", call.Pushes[0]);
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        await ProblemResponse.AssertAsync(response, HttpStatusCode.ServiceUnavailable);
         Assert.NotNull(response.Headers.RetryAfter);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.NotFound, (await api.Client.GetAsync($"/v1/calls/{Uri.EscapeDataString(call.SessionId)}")).StatusCode);
         Assert.True(await AcknowledgedWithinAsync(call.Pushes[0], TimeSpan.FromSeconds(20)), "the service did not recover by itself");
     }
@@ -144,11 +138,10 @@ public abstract class PushEndpointContract(ApiFixture api)
     public async Task A_duplicate_push_is_acknowledged_and_changes_nothing()
     {
         var call = SampleCall.Load("notification-collect");
-        foreach (var push in call.Pushes) await api.PostJsonAsync(ApiFixture.PushPathFor(push), push);
+        await api.PushAllAsync(call.Pushes);
         var before = await api.Client.GetStringAsync($"/v1/calls/{Uri.EscapeDataString(call.SessionId)}");
 
-        foreach (var push in call.Pushes)
-            Assert.Equal(HttpStatusCode.OK, (await api.PostJsonAsync(ApiFixture.PushPathFor(push), push)).StatusCode);
+        await api.PushAllAsync(call.Pushes);
 
         Assert.Equal(before, await api.Client.GetStringAsync($"/v1/calls/{Uri.EscapeDataString(call.SessionId)}"));
     }

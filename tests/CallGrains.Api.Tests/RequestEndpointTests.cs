@@ -14,7 +14,7 @@ public abstract class RequestEndpointContract(ApiFixture api)
         var businessId = $"order-{Guid.NewGuid():N}";
 
         using var created = await PutAsync(call.UserData, $"{{\"kind\":\"taxi-order\",\"businessId\":\"{businessId}\",\"attributes\":{{\"driver\":\"d-9\"}}}}");
-        foreach (var push in call.Pushes) await api.PostJsonAsync(ApiFixture.PushPathFor(push), push);
+        await api.PushAllAsync(call.Pushes);
         using var updated = await PutAsync(call.UserData, $"{{\"kind\":\"taxi-order\",\"businessId\":\"{businessId}\",\"attributes\":{{\"driver\":\"d-10\"}}}}");
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -31,7 +31,7 @@ public abstract class RequestEndpointContract(ApiFixture api)
     public async Task A_request_registered_after_its_calls_lists_them_with_the_best_outcome()
     {
         var answered = SampleCall.Load("verification-code");
-        foreach (var push in answered.Pushes) await api.PostJsonAsync(ApiFixture.PushPathFor(push), push);
+        await api.PushAllAsync(answered.Pushes);
         var attempt = SampleCall.Load("verification-code", userData: answered.UserData);
         await api.PostJsonAsync("/v1/huawei/status", attempt.Pushes[0]);
 
@@ -70,8 +70,7 @@ public abstract class RequestEndpointContract(ApiFixture api)
     {
         using var response = await api.Client.GetAsync($"/v1/requests/nobody-{Guid.NewGuid():N}");
 
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await ProblemResponse.AssertAsync(response, HttpStatusCode.NotFound);
     }
 
     [Theory]
@@ -87,9 +86,7 @@ public abstract class RequestEndpointContract(ApiFixture api)
     {
         using var response = await PutAsync($"bad-{Guid.NewGuid():N}", body);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Contains(detailMentions, problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains(detailMentions, await ProblemResponse.AssertAsync(response, HttpStatusCode.BadRequest), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -59,18 +59,18 @@ public sealed class StoreOutageUnderLoadTests(PostgresApiFixture api, ITestOutpu
             // The first push refused proves the store is down; from then on, nothing may be acknowledged.
             using var refused = await WaitForAnswerAsync(http, probes, HttpStatusCode.ServiceUnavailable);
             var duringFrom = run.Acknowledged;
-            AssertRefusedForOutage(refused, "a status push");
+            await AssertRefusedForOutageAsync(refused, "a status push");
             var fee = SampleCall.Load("callback-connected");
             probes.Add(fee);
             using (var feeRefused = await http.PostAsync("/v1/huawei/fee", Json(fee.Pushes.Single(p => p.Contains("\"feeLst\"", StringComparison.Ordinal)))))
-                AssertRefusedForOutage(feeRefused, "a fee push");
+                await AssertRefusedForOutageAsync(feeRefused, "a fee push");
 
             readyDuring = (await http.GetAsync("/health/ready")).StatusCode;
             activeViewDuring = (await http.GetAsync(activePath)).StatusCode;
             using (var events = await http.GetAsync(activePath + "/events"))
             {
                 activeEventsDuring = events.StatusCode;
-                if (events.StatusCode == HttpStatusCode.ServiceUnavailable) AssertRefusedForOutage(events, "an events list, which reads the journal");
+                if (events.StatusCode == HttpStatusCode.ServiceUnavailable) await AssertRefusedForOutageAsync(events, "an events list, which reads the journal");
             }
             await Task.Delay(TimeSpan.FromSeconds(4)); // the traffic keeps pushing against the stopped store
             acknowledgedDuring = run.Acknowledged - duringFrom;
@@ -123,11 +123,11 @@ public sealed class StoreOutageUnderLoadTests(PostgresApiFixture api, ITestOutpu
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
-    private static void AssertRefusedForOutage(HttpResponseMessage response, string what)
+    private static async Task AssertRefusedForOutageAsync(HttpResponseMessage response, string what)
     {
         Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{what} while PostgreSQL is down: {response.StatusCode}");
         Assert.True(response.Headers.RetryAfter is not null, $"{what} refused without Retry-After");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await ProblemResponse.AssertAsync(response, HttpStatusCode.ServiceUnavailable);
     }
 
     /// <summary>Sends fresh status pushes (one new call each, recorded in <paramref name="probes"/>) until one gets <paramref name="expected"/>.</summary>

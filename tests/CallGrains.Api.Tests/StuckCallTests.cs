@@ -17,7 +17,7 @@ public abstract class StuckCallContract(ApiFixture api)
     public async Task An_ended_call_without_cdr_is_cdr_overdue_only_after_the_platforms_last_resend()
     {
         var call = SampleCall.Load("callback-connected");
-        await PushAsync(call.Pushes.Where(p => !IsFee(p)));
+        await api.PushAllAsync(call.Pushes.Where(p => !IsFee(p)));
 
         Assert.False((await ViewAsync(call)).CdrOverdue);
         using (api.Clock.Advance(JustBeforeCdrDeadline))
@@ -36,12 +36,12 @@ public abstract class StuckCallContract(ApiFixture api)
     public async Task A_late_cdr_clears_cdr_overdue()
     {
         var call = SampleCall.Load("callback-connected");
-        await PushAsync(call.Pushes.Where(p => !IsFee(p)));
+        await api.PushAllAsync(call.Pushes.Where(p => !IsFee(p)));
 
         using (api.Clock.Advance(JustAfterCdrDeadline))
         {
             Assert.True((await ViewAsync(call)).CdrOverdue);
-            await PushAsync(call.Pushes.Where(IsFee));
+            await api.PushAllAsync(call.Pushes.Where(IsFee));
 
             var view = await ViewAsync(call);
             Assert.True(view.Final);
@@ -54,7 +54,7 @@ public abstract class StuckCallContract(ApiFixture api)
     public async Task A_call_in_progress_that_went_silent_is_stale_after_the_configured_time_and_not_before()
     {
         var call = SampleCall.Load("callback-connected");
-        await PushAsync(call.Pushes.Take(3)); // A dialled, ringing, answered; nothing after
+        await api.PushAllAsync(call.Pushes.Take(3)); // A dialled, ringing, answered; nothing after
 
         using (api.Clock.Advance(TimeSpan.FromMinutes(119)))
             Assert.False((await ViewAsync(call)).Stale);
@@ -72,12 +72,12 @@ public abstract class StuckCallContract(ApiFixture api)
     public async Task A_stale_call_is_no_longer_stale_once_a_push_arrives()
     {
         var call = SampleCall.Load("callback-connected");
-        await PushAsync(call.Pushes.Take(3));
+        await api.PushAllAsync(call.Pushes.Take(3));
 
         using (api.Clock.Advance(TimeSpan.FromHours(3)))
         {
             Assert.True((await ViewAsync(call)).Stale);
-            await PushAsync(call.Pushes.Skip(3).Take(1));
+            await api.PushAllAsync(call.Pushes.Skip(3).Take(1));
 
             Assert.False((await ViewAsync(call)).Stale);
             Assert.DoesNotContain(call.SessionId, await ListedAsync(call, "stale"));
@@ -88,7 +88,7 @@ public abstract class StuckCallContract(ApiFixture api)
     public async Task A_finished_call_is_never_stuck_however_old()
     {
         var call = SampleCall.Load("verification-code");
-        await PushAsync(call.Pushes);
+        await api.PushAllAsync(call.Pushes);
 
         using (api.Clock.Advance(TimeSpan.FromDays(30)))
         {
@@ -106,17 +106,10 @@ public abstract class StuckCallContract(ApiFixture api)
     {
         using var response = await api.Client.GetAsync("/v1/calls?stuck=forever");
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await ProblemResponse.AssertAsync(response, HttpStatusCode.BadRequest);
     }
 
     private static bool IsFee(string push) => push.Contains("\"feeLst\"", StringComparison.Ordinal);
-
-    private async Task PushAsync(IEnumerable<string> pushes)
-    {
-        foreach (var push in pushes)
-            Assert.Equal(HttpStatusCode.OK, (await api.PostJsonAsync(ApiFixture.PushPathFor(push), push)).StatusCode);
-    }
 
     private async Task<(bool CdrOverdue, bool Stale, bool Final)> ViewAsync(SampleCall call)
     {

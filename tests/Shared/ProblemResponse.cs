@@ -1,0 +1,23 @@
+using System.Net;
+using System.Text.Json;
+
+namespace CallGrains.Tests.Shared;
+
+/// <summary>How the service refuses a request: an RFC 9457 problem that repeats the status and says why.</summary>
+public static class ProblemResponse
+{
+    /// <summary>
+    /// Asserts that <paramref name="response"/> is a problem with <paramref name="status"/> and returns its
+    /// detail, for the test to check that it names what was wrong.
+    /// </summary>
+    public static async Task<string> AssertAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal((int)status, problem.RootElement.GetProperty("status").GetInt32());
+        var detail = problem.RootElement.GetProperty("detail").GetString();
+        Assert.False(string.IsNullOrWhiteSpace(detail), "a problem without a detail");
+        return detail!;
+    }
+}
