@@ -1,10 +1,12 @@
 using CallGrains.Domain.Calls;
+using CallGrains.Domain.Changes;
 using CallGrains.Domain.Pushes;
 using CallGrains.Postgres.Storage;
 using CallGrains.Storage;
 using CallGrains.Storage.InMemory;
 using CallGrains.Tests.Shared;
 using Npgsql;
+using static CallGrains.Tests.Shared.JournalAppends;
 using static CallGrains.Tests.Shared.StoredCalls;
 
 namespace CallGrains.Postgres.Tests;
@@ -185,18 +187,19 @@ public sealed class PostgresStoreTests(PostgresServer server)
     {
         await using var db = await StoreDatabase.CreateAsync(server);
 
-        // The calls table refuses a negative version, after the journal insert in the same batch.
+        // The calls table refuses a negative version, in the same batch as the journal insert and the change.
         await Assert.ThrowsAsync<StoreUnavailableException>(() =>
             db.Store.AppendAsync(Entry("s-1", "k-1"), Row("s-1", version: -1, T0)));
         await Assert.ThrowsAsync<StoreUnavailableException>(() => db.Store.AppendManyAsync(
         [
-            new PendingAppend(Entry("s-2", "k-1"), Row("s-2", version: 1, T0)),
-            new PendingAppend(Entry("s-3", "k-1"), Row("s-3", version: -1, T0)),
+            Append(Entry("s-2", "k-1"), Row("s-2", version: 1, T0)),
+            Append(Entry("s-3", "k-1"), Row("s-3", version: -1, T0)),
         ]));
 
         Assert.Empty(await db.Store.ReadSessionAsync("s-1"));
         Assert.Empty(await db.Store.ReadSessionAsync("s-2"));
         Assert.Empty((await db.Store.ListAsync(new CallQuery())).Items);
+        Assert.Empty(await db.Store.ReadAsync(new ChangeQuery()));
     }
 
     [Fact]
@@ -204,21 +207,26 @@ public sealed class PostgresStoreTests(PostgresServer server)
     {
         await using var db = await StoreDatabase.CreateAsync(server);
         var memory = new InMemoryStore();
-        PendingAppend[] appends =
+        CallAppend[] appends =
         [
-            new(Entry("s-1", "k-1", body: "one"), Row("s-1", version: 1, T0)),
-            new(Entry("s-2", "k-1"), Row("s-2", version: 5, T0.AddSeconds(1))),
-            new(Entry("s-1", "k-2"), Row("s-1", version: 2, T0, status: CallStatus.Ringing)),
-            new(Entry("s-1", "k-1", body: "repeat"), Row("s-1", version: 2, T0, status: CallStatus.Answered)),
-            new(Entry("s-2", "k-2"), Row("s-2", version: 4, T0.AddSeconds(1), status: CallStatus.Ended)),
+            Append(Entry("s-1", "k-1", body: "one"), Row("s-1", version: 1, T0)),
+            Append(Entry("s-2", "k-1"), Row("s-2", version: 5, T0.AddSeconds(1))),
+            Append(Entry("s-1", "k-2"), Row("s-1", version: 2, T0, status: CallStatus.Ringing)),
+            Append(Entry("s-1", "k-1", body: "repeat"), Row("s-1", version: 2, T0, status: CallStatus.Answered)),
+            Append(Entry("s-2", "k-2"), Row("s-2", version: 4, T0.AddSeconds(1), status: CallStatus.Ended, final: true)),
         ];
 
         await db.Store.AppendManyAsync(appends);
-        foreach (var append in appends) await memory.AppendAsync(append.Entry, append.Call);
+        foreach (var append in appends) await memory.AppendAsync(append);
 
         foreach (var session in new[] { "s-1", "s-2" })
             Assert.Equal(await memory.ReadSessionAsync(session), await db.Store.ReadSessionAsync(session));
         Assert.Equal((await memory.ListAsync(new CallQuery())).Items, (await db.Store.ListAsync(new CallQuery())).Items);
+        // A re-sent key makes no change; the others make one each, in list order.
+        var changes = await db.Store.ReadAsync(new ChangeQuery());
+        Assert.Equal(await memory.ReadAsync(new ChangeQuery()), changes);
+        Assert.Equal([ChangeTypes.Updated, ChangeTypes.Updated, ChangeTypes.Updated, ChangeTypes.Final], changes.Select(c => c.Type));
+        Assert.Equal(changes[^1].Seq, await db.Store.LastSeqAsync());
     }
 
     [Fact]

@@ -34,11 +34,11 @@ public sealed class SwitchableJournal(IPushJournal writer, IJournalReader reader
         return new Quicken(this);
     }
 
-    public async Task AppendAsync(JournalEntry entry, CallRow call, CancellationToken cancellationToken = default)
+    public async Task AppendAsync(CallAppend append, CancellationToken cancellationToken = default)
     {
         if (Interlocked.Read(ref _delayTicks) is > 0 and var ticks) await Task.Delay(TimeSpan.FromTicks(ticks), cancellationToken);
         ThrowIfDown();
-        await writer.AppendAsync(entry, call, cancellationToken);
+        await writer.AppendAsync(append, cancellationToken);
     }
 
     public Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default)

@@ -10,8 +10,9 @@ namespace CallGrains.Api.Calls;
 /// </summary>
 public sealed class DigitMasking(bool enabled)
 {
-    public const string Setting = "CallGrains:MaskDigits";
     private const string DigitInfo = "digitInfo";
+
+    public bool Enabled => enabled;
 
     public CallView Mask(CallView view) => !enabled
         ? view

@@ -1,4 +1,5 @@
 using CallGrains.Api.Calls;
+using CallGrains.Api.Changes;
 using CallGrains.Api.Operations;
 using CallGrains.Api.Pushes;
 using CallGrains.Api.Requests;
@@ -25,6 +26,7 @@ public static class CallGrainsApp
         app.MapPushEndpoints();
         app.MapCallEndpoints();
         app.MapRequestEndpoints();
+        app.MapChangeEndpoints();
         app.MapOperationsEndpoints();
         return app;
     }

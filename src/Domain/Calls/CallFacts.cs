@@ -29,6 +29,9 @@ public sealed record CallFacts(
     string? Caller,
     ImmutableSortedSet<string> Problems)
 {
+    /// <summary>A call is final once it has a CDR: the platform's record of how it went.</summary>
+    public bool Final => Cdr is not null;
+
     public static CallFacts Empty(string sessionId) => new(
         sessionId,
         Version: 0,

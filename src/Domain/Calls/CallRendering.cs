@@ -41,7 +41,7 @@ public static class CallRendering
             facts.SessionId,
             scenario,
             ended ? CallStatus.Ended : StageOf(facts),
-            Final: cdr is not null,
+            Final: facts.Final,
             Outcome: ended ? OutcomeOf(answered, scenario, legs, cdr, disconnect) : null,
             legs,
             disconnect is null ? null : new Hangup(disconnect.StateCode, disconnect.StateDesc,

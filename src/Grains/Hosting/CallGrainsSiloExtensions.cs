@@ -3,6 +3,7 @@ using CallGrains.Storage;
 using CallGrains.Storage.InMemory;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 
 namespace CallGrains.Hosting;
@@ -49,12 +50,14 @@ public static class CallGrainsSiloExtensions
     /// <param name="store">A store to share, e.g. between the silos of one test cluster; a new one when null.</param>
     public static IServiceCollection AddCallGrainsInMemoryStore(this IServiceCollection services, InMemoryStore? store = null)
     {
-        if (store is null) services.AddSingleton<InMemoryStore>();
+        services.TryAddSingleton<ChangeSignal>();
+        if (store is null) services.AddSingleton(sp => new InMemoryStore(sp.GetRequiredService<ChangeSignal>()));
         else services.AddSingleton(store);
         services.AddSingleton<IPushJournal>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<IJournalReader>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<ICallsProjection>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<IRequestsProjection>(sp => sp.GetRequiredService<InMemoryStore>());
+        services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<InMemoryStore>());
         return services;
     }
 }

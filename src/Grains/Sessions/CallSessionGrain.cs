@@ -1,6 +1,7 @@
 using System.IO.Hashing;
 using System.Text.Json;
 using CallGrains.Domain.Calls;
+using CallGrains.Domain.Changes;
 using CallGrains.Domain.Pushes;
 using CallGrains.Storage;
 using Microsoft.Extensions.Logging;
@@ -54,7 +55,8 @@ public sealed class CallSessionGrain(IPushJournal journal, IJournalReader reader
         var entry = new JournalEntry(item, reading.Key, changed);
         var row = new CallRow(_sessionId, view.UserData, view.Status, view.Outcome, view.Final,
             firstReceivedAt, item.ReceivedAt, view.Version, JsonSerializer.Serialize(view, CallJson.Options));
-        await StoreGuard.RunAsync(() => journal.AppendAsync(entry, row), logger, _sessionId);
+        var change = ChangeTypes.Of(wasFinal: _facts.Final, isFinal: facts.Final);
+        await StoreGuard.RunAsync(() => journal.AppendAsync(new CallAppend(entry, row, change)), logger, _sessionId);
 
         // Committed: only now does the grain believe it.
         _itemKeys.Add(reading.Key);

@@ -1,14 +1,17 @@
 namespace CallGrains.Storage;
 
 /// <summary>
-/// The push journal's write side: append-only. An append also upserts the call's projection row in the same
-/// transaction, because a push is acknowledged only when both are committed. Calls are independent, so many
-/// appends can share one transaction (group commit) without changing this contract.
+/// The push journal's write side: append-only. An append also upserts the call's projection row and records
+/// its change in the same transaction, because a push is acknowledged only when all three are committed.
+/// Calls are independent, so many appends can share one transaction (group commit) without changing this contract.
 /// </summary>
 public interface IPushJournal
 {
-    /// <summary>Commits the entry and the call row together; throws <see cref="StoreUnavailableException"/> when the store cannot commit.</summary>
-    Task AppendAsync(JournalEntry entry, CallRow call, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Commits the entry, the call row and the change together; an entry whose item key the session already
+    /// holds writes nothing (no change either). Throws <see cref="StoreUnavailableException"/> when the store cannot commit.
+    /// </summary>
+    Task AppendAsync(CallAppend append, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The push journal's read side: a session's entries in arrival order. Needs no writer, so query-only hosts hold none.</summary>

@@ -1,4 +1,5 @@
 using CallGrains.Domain.Calls;
+using CallGrains.Domain.Changes;
 using CallGrains.Domain.Pushes;
 using CallGrains.Domain.Requests;
 
@@ -10,6 +11,16 @@ namespace CallGrains.Storage;
 public sealed record JournalEntry(PushItem Item, string ItemKey, bool ChangedView)
 {
     public string SessionId => Item.SessionId;
+}
+
+/// <summary>
+/// Everything one stored item writes, in one transaction: its journal entry, the call's projection row at the
+/// new version, and the change that version makes in the feed.
+/// </summary>
+/// <param name="ChangeType">A <see cref="ChangeTypes"/> value.</param>
+public sealed record CallAppend(JournalEntry Entry, CallRow Call, string ChangeType)
+{
+    public CallChange ToChange(long seq) => new(seq, ChangeType, Call.SessionId, Call.Version, Call.UserData, Entry.Item.ReceivedAt, Call.ViewJson);
 }
 
 /// <summary>The queryable projection of one call: filter columns plus the view as JSON.</summary>

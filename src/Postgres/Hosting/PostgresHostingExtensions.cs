@@ -43,6 +43,8 @@ public static class PostgresHostingExtensions
         services.AddSingleton<IJournalReader>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<ICallsProjection>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IRequestsProjection>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<PostgresStore>());
+        services.TryAddSingleton<ChangeSignal>();
         return services;
     }
 
@@ -52,7 +54,8 @@ public static class PostgresHostingExtensions
         services.AddCallGrainsPostgresReads(connectionString);
         // Bound and validated by UseCallGrainsPostgres; a host that calls this directly gets the defaults.
         services.TryAddSingleton(sp => sp.GetService<IOptions<GroupCommitOptions>>()?.Value ?? new GroupCommitOptions());
-        services.TryAddSingleton(sp => new GroupCommitJournal(sp.GetRequiredService<PostgresStore>(), sp.GetRequiredService<GroupCommitOptions>()));
+        services.TryAddSingleton(sp => new GroupCommitJournal(
+            sp.GetRequiredService<PostgresStore>(), sp.GetRequiredService<GroupCommitOptions>(), sp.GetRequiredService<ChangeSignal>()));
         services.AddSingleton<IPushJournal>(sp => sp.GetRequiredService<GroupCommitJournal>());
         return services;
     }

@@ -5,25 +5,44 @@ using NpgsqlTypes;
 
 namespace CallGrains.Postgres.Storage;
 
-/// <summary>One push item to journal together with the call row it produced.</summary>
-public sealed record PendingAppend(JournalEntry Entry, CallRow Call);
-
 /// <summary>
-/// The only place that writes the journal and the calls projection. Any number of appends go in as two
-/// array-parameter statements sent in one batch, so a single push costs one round trip and a later
+/// The only place that writes the journal, the calls projection and the change feed. Any number of appends go
+/// in as two array-parameter statements sent in one batch, so a single push costs one round trip and a
 /// group-commit writer can hand in hundreds of appends at the same cost.
 /// </summary>
 public static class CallAppends
 {
-    // Arrival order is the seq order, so rows are inserted in list order (WITH ORDINALITY ... ORDER BY).
-    // A key already journalled, or repeated earlier in the same list, is skipped: the first one wins.
-    private const string InsertJournalSql = """
-        INSERT INTO callgrains_journal (session_id, item_key, event_type, body, received_at, changed_view, flag)
-        SELECT a.session_id, a.item_key, a.event_type, a.body, a.received_at, a.changed_view, a.flag
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::boolean[], $7::text[])
-             WITH ORDINALITY AS a(session_id, item_key, event_type, body, received_at, changed_view, flag, arrival)
-        ORDER BY a.arrival
-        ON CONFLICT (session_id, item_key) DO NOTHING
+    // Arrival order is the journal's seq order, so rows are inserted in list order (WITH ORDINALITY ... ORDER BY).
+    // A key already journalled, or repeated earlier in the same list, is skipped: the first one wins, and only
+    // items actually journalled make a change. The changes' seq range is taken from callgrains_feed in this, the
+    // batch's last statement: its row lock, held to the commit, orders seq ranges by commit (db/008).
+    private const string JournalAndChangesSql = """
+        WITH input AS (
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::boolean[], $7::text[],
+                                 $8::text[], $9::integer[], $10::text[], $11::text[])
+                WITH ORDINALITY AS a(session_id, item_key, event_type, body, received_at, changed_view, flag,
+                                     change_type, version, user_data, view_json, arrival)
+        ),
+        journaled AS (
+            INSERT INTO callgrains_journal (session_id, item_key, event_type, body, received_at, changed_view, flag)
+            SELECT session_id, item_key, event_type, body, received_at, changed_view, flag FROM input ORDER BY arrival
+            ON CONFLICT (session_id, item_key) DO NOTHING
+            RETURNING session_id, item_key
+        ),
+        new_changes AS (
+            SELECT DISTINCT ON (i.session_id, i.item_key) i.*
+            FROM input i JOIN journaled j ON j.session_id = i.session_id AND j.item_key = i.item_key
+            ORDER BY i.session_id, i.item_key, i.arrival
+        ),
+        feed AS (
+            UPDATE callgrains_feed SET last_seq = last_seq + (SELECT count(*) FROM new_changes)
+            WHERE id = 1 AND EXISTS (SELECT FROM new_changes)
+            RETURNING last_seq - (SELECT count(*) FROM new_changes) AS base
+        )
+        INSERT INTO callgrains_changes (seq, type, session_id, version, user_data, at, view_json)
+        SELECT feed.base + row_number() OVER (ORDER BY c.arrival), c.change_type, c.session_id, c.version, c.user_data,
+               c.received_at, c.view_json
+        FROM new_changes c CROSS JOIN feed
         """;
 
     // Same rule as the in-memory store: the incoming row replaces the stored one unless the stored one is newer.
@@ -50,19 +69,20 @@ public static class CallAppends
     /// caller decides when to commit, e.g. to fold several batches into one commit.
     /// </summary>
     public static async Task ExecuteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<PendingAppend> appends,
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<CallAppend> appends,
         CancellationToken cancellationToken = default)
     {
         if (appends.Count == 0) return;
         await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(JournalCommand(appends));
+        // The feed's lock is taken by the last statement, so that it is held for as short a time as possible.
         batch.BatchCommands.Add(CallsCommand(LatestRowPerCall(appends)));
+        batch.BatchCommands.Add(JournalAndChangesCommand(appends));
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static NpgsqlBatchCommand JournalCommand(IReadOnlyList<PendingAppend> appends)
+    private static NpgsqlBatchCommand JournalAndChangesCommand(IReadOnlyList<CallAppend> appends)
     {
-        var command = new NpgsqlBatchCommand(InsertJournalSql);
+        var command = new NpgsqlBatchCommand(JournalAndChangesSql);
         command.Parameters.Add(TextArray(appends.Select(a => a.Entry.SessionId)));
         command.Parameters.Add(TextArray(appends.Select(a => a.Entry.ItemKey)));
         command.Parameters.Add(TextArray(appends.Select(a => a.Entry.Item.EventType)));
@@ -74,6 +94,10 @@ public static class CallAppends
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean,
         });
         command.Parameters.Add(TextArray(appends.Select(a => a.Entry.Item.Flag)));
+        command.Parameters.Add(TextArray(appends.Select(a => a.ChangeType)));
+        command.Parameters.Add(IntegerArray(appends.Select(a => a.Call.Version)));
+        command.Parameters.Add(TextArray(appends.Select(a => a.Call.UserData)));
+        command.Parameters.Add(TextArray(appends.Select(a => a.Call.ViewJson)));
         return command;
     }
 
@@ -91,11 +115,7 @@ public static class CallAppends
         });
         command.Parameters.Add(TimeArray(rows.Select(r => r.FirstReceivedAt)));
         command.Parameters.Add(TimeArray(rows.Select(r => r.UpdatedAt)));
-        command.Parameters.Add(new NpgsqlParameter<int[]>
-        {
-            TypedValue = [.. rows.Select(r => r.Version)],
-            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer,
-        });
+        command.Parameters.Add(IntegerArray(rows.Select(r => r.Version)));
         command.Parameters.Add(TextArray(rows.Select(r => r.ViewJson)));
         return command;
     }
@@ -104,7 +124,7 @@ public static class CallAppends
     /// One row per call, as if the list had been applied one append at a time: a later row replaces an
     /// earlier one unless the earlier one has a higher version. (One INSERT cannot upsert a key twice.)
     /// </summary>
-    private static IReadOnlyList<CallRow> LatestRowPerCall(IReadOnlyList<PendingAppend> appends)
+    private static IReadOnlyList<CallRow> LatestRowPerCall(IReadOnlyList<CallAppend> appends)
     {
         if (appends.Count == 1) return [appends[0].Call];
         var latest = new Dictionary<string, CallRow>(StringComparer.Ordinal);
@@ -115,6 +135,12 @@ public static class CallAppends
         }
         return [.. latest.Values];
     }
+
+    private static NpgsqlParameter<int[]> IntegerArray(IEnumerable<int> values) => new()
+    {
+        TypedValue = [.. values],
+        NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer,
+    };
 
     private static NpgsqlParameter<string?[]> TextArray(IEnumerable<string?> values) => new()
     {

@@ -36,15 +36,18 @@ public sealed class GroupCommitJournal : IPushJournal, IAsyncDisposable
 {
     private readonly PostgresStore _store;
     private readonly GroupCommitOptions _options;
+    private readonly ChangeSignal? _signal;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly Task[] _writers;
     private long _batches;
     private long _appends;
 
-    public GroupCommitJournal(PostgresStore store, GroupCommitOptions options)
+    /// <param name="signal">Pulsed after each commit, to wake this process's change-feed readers; none when null.</param>
+    public GroupCommitJournal(PostgresStore store, GroupCommitOptions options, ChangeSignal? signal = null)
     {
         _store = store;
         _options = options;
+        _signal = signal;
         _writers = [.. Enumerable.Range(0, Math.Max(1, options.Writers)).Select(_ => Task.Run(WriteLoopAsync))];
     }
 
@@ -53,9 +56,9 @@ public sealed class GroupCommitJournal : IPushJournal, IAsyncDisposable
 
     public long Appends => Interlocked.Read(ref _appends);
 
-    public Task AppendAsync(JournalEntry entry, CallRow call, CancellationToken cancellationToken = default)
+    public Task AppendAsync(CallAppend append, CancellationToken cancellationToken = default)
     {
-        var pending = new Pending(new PendingAppend(entry, call));
+        var pending = new Pending(append);
         if (!_queue.Writer.TryWrite(pending))
             throw new StoreUnavailableException("The journal writer is shutting down.");
         return pending.Committed.Task;
@@ -98,6 +101,7 @@ public sealed class GroupCommitJournal : IPushJournal, IAsyncDisposable
         {
             await _store.AppendManyAsync([.. batch.Select(p => p.Append)]);
             foreach (var pending in batch) pending.Committed.TrySetResult();
+            _signal?.Pulse();
         }
         catch (StoreUnavailableException ex) when (batch.Count > 1 && ex.InnerException is PostgresException)
         {
@@ -117,6 +121,7 @@ public sealed class GroupCommitJournal : IPushJournal, IAsyncDisposable
         {
             await _store.AppendManyAsync([pending.Append]);
             pending.Committed.TrySetResult();
+            _signal?.Pulse();
         }
         catch (Exception ex)
         {
@@ -124,7 +129,7 @@ public sealed class GroupCommitJournal : IPushJournal, IAsyncDisposable
         }
     }
 
-    private sealed record Pending(PendingAppend Append)
+    private sealed record Pending(CallAppend Append)
     {
         // Completions run off the writer loop so that the grain's continuation never delays the next commit.
         public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using CallGrains.Domain.Calls;
+using CallGrains.Domain.Changes;
 using CallGrains.Domain.Pushes;
 using CallGrains.Storage;
 using Npgsql;
@@ -14,19 +15,20 @@ namespace CallGrains.Postgres.Storage;
 /// an older call version never overwrites a newer one, lists are newest first by (first received, session id)
 /// with keyset paging. Timestamps are kept to the microsecond, PostgreSQL's precision.
 /// </summary>
-public sealed class PostgresStore(NpgsqlDataSource dataSource) : IPushJournal, IJournalReader, ICallsProjection, IRequestsProjection
+public sealed class PostgresStore(NpgsqlDataSource dataSource)
+    : IPushJournal, IJournalReader, ICallsProjection, IRequestsProjection, IChangeFeed
 {
     private const string CallColumns =
         "session_id, user_data, status, outcome, final, first_received_at, updated_at, version, view_json";
 
-    public Task AppendAsync(JournalEntry entry, CallRow call, CancellationToken cancellationToken = default) =>
-        AppendManyAsync([new PendingAppend(entry, call)], cancellationToken);
+    public Task AppendAsync(CallAppend append, CancellationToken cancellationToken = default) =>
+        AppendManyAsync([append], cancellationToken);
 
     /// <summary>
     /// Commits several appends together, all or none, in list order: the same effect as appending them one by
     /// one, in one round trip. Throws <see cref="StoreUnavailableException"/> when nothing was committed.
     /// </summary>
-    public async Task AppendManyAsync(IReadOnlyList<PendingAppend> appends, CancellationToken cancellationToken = default)
+    public async Task AppendManyAsync(IReadOnlyList<CallAppend> appends, CancellationToken cancellationToken = default)
     {
         if (appends.Count == 0) return;
         try
@@ -115,6 +117,48 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : IPushJournal, I
                 JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(3)) ?? [], StringComparer.Ordinal),
             reader.GetFieldValue<DateTimeOffset>(4),
             reader.GetFieldValue<DateTimeOffset>(5)), cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<CallChange>> ReadAsync(ChangeQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1, nameof(query));
+        var command = dataSource.CreateCommand();
+        var sql = new StringBuilder("SELECT seq, type, session_id, version, user_data, at, view_json FROM callgrains_changes WHERE seq > $1");
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = query.After });
+        if (query.UserData is { } userData)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = userData });
+            sql.Append($" AND user_data = ${command.Parameters.Count}");
+        }
+        if (query.UserDataPrefix is { } prefix)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = prefix });
+            sql.Append($" AND starts_with(user_data, ${command.Parameters.Count})");
+        }
+        if (query.Types is { } types)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. types] });
+            sql.Append($" AND type = ANY(${command.Parameters.Count})");
+        }
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit });
+        sql.Append($" ORDER BY seq LIMIT ${command.Parameters.Count}");
+        command.CommandText = sql.ToString();
+        return await QueryAsync("read the change feed", command, reader => new CallChange(
+            reader.GetInt64(0),
+            reader.GetString(1),
+            reader.GetString(2),
+            reader.GetInt32(3),
+            reader.IsDBNull(4) ? null : reader.GetString(4),
+            reader.GetFieldValue<DateTimeOffset>(5),
+            reader.GetString(6)), cancellationToken);
+    }
+
+    public async Task<long> LastSeqAsync(CancellationToken cancellationToken = default)
+    {
+        // The counter is taken in each writer's transaction, so its committed value is the highest committed seq.
+        var rows = await QueryAsync("read the change feed", dataSource.CreateCommand("SELECT last_seq FROM callgrains_feed"),
+            reader => reader.GetInt64(0), cancellationToken);
+        return rows.FirstOrDefault();
     }
 
     /// <summary>Runs a query and reads every row; a failure to reach the store is a <see cref="StoreUnavailableException"/> naming <paramref name="operation"/>.</summary>

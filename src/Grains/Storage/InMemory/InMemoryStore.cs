@@ -1,29 +1,58 @@
+using CallGrains.Domain.Changes;
+
 namespace CallGrains.Storage.InMemory;
 
 /// <summary>
 /// The embedded default: journal and projections in process memory. Nothing survives a restart.
-/// One lock keeps an append and its projection upsert atomic, as a transaction would.
+/// One lock keeps an append, its projection upsert and its change atomic, as a transaction would; changes are
+/// numbered under that lock, so they become readable in seq order.
 /// </summary>
-public sealed class InMemoryStore : IPushJournal, IJournalReader, ICallsProjection, IRequestsProjection
+/// <param name="signal">Pulsed after each change, to wake this process's feed readers; none when null.</param>
+public sealed class InMemoryStore(ChangeSignal? signal = null)
+    : IPushJournal, IJournalReader, ICallsProjection, IRequestsProjection, IChangeFeed
 {
     private readonly Lock _gate = new();
+    private readonly List<CallChange> _changes = [];
     private readonly Dictionary<string, List<JournalEntry>> _journal = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CallRow> _calls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RequestRow> _requests = new(StringComparer.Ordinal);
 
-    public Task AppendAsync(JournalEntry entry, CallRow call, CancellationToken cancellationToken = default)
+    public Task AppendAsync(CallAppend append, CancellationToken cancellationToken = default)
     {
+        var (entry, call) = (append.Entry, append.Call);
+        var journaled = false;
         lock (_gate)
         {
             if (!_journal.TryGetValue(entry.SessionId, out var entries))
                 _journal[entry.SessionId] = entries = [];
-            // Same rule as the database's unique (session, item key): a re-append is a no-op.
+            // Same rule as the database's unique (session, item key): a re-append is a no-op, and makes no change.
             if (!entries.Exists(e => e.ItemKey == entry.ItemKey))
+            {
                 entries.Add(entry);
+                _changes.Add(append.ToChange(_changes.Count == 0 ? 1 : _changes[^1].Seq + 1));
+                journaled = true;
+            }
             if (!_calls.TryGetValue(call.SessionId, out var existing) || existing.Version <= call.Version)
                 _calls[call.SessionId] = call;
         }
+        if (journaled) signal?.Pulse();
         return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<CallChange>> ReadAsync(ChangeQuery query, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            // Seq is the list index plus one; start right after the cursor.
+            var start = (int)Math.Clamp(query.After, 0, _changes.Count);
+            IReadOnlyList<CallChange> page = [.. _changes.Skip(start).Where(query.Matches).Take(query.Limit)];
+            return Task.FromResult(page);
+        }
+    }
+
+    public Task<long> LastSeqAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate) return Task.FromResult(_changes.Count == 0 ? 0L : _changes[^1].Seq);
     }
 
     public Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default)

@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CallGrains.Api.Calls;
+using CallGrains.Api.Operations;
+using CallGrains.Domain.Calls;
+using CallGrains.Domain.Changes;
+using CallGrains.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CallGrains.Api.Changes;
+
+/// <summary>The change feed: pages by seq, and the same changes live as server-sent events.</summary>
+public static class ChangeEndpoints
+{
+    /// <summary>The contract's upper bound between two lines of a live stream.</summary>
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often a stream looks for changes committed by another process (local commits wake it at once).</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    public static WebApplication MapChangeEndpoints(this WebApplication app)
+    {
+        var changes = app.MapGroup("/v1/changes").WithTags("Changes").AddEndpointFilter<ApiKeyFilter>();
+        changes.MapGet("/", ListAsync).WithName("ListChanges").AddEndpointFilter<RequestTimeoutFilter>();
+        changes.MapGet("/stream", StreamAsync).WithName("StreamChanges").Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        return app;
+    }
+
+    public static async Task<Results<Ok<ChangeList>, ProblemHttpResult>> ListAsync(
+        [AsParameters] ChangeListParameters parameters, IChangeFeed feed, DigitMasking masking, CancellationToken cancellationToken)
+    {
+        if (parameters.ToQuery(defaultAfter: 0) is not { } query) return Problems.BadRequest(parameters.Error!);
+        var changes = await feed.ReadAsync(query, cancellationToken);
+        return TypedResults.Ok(new ChangeList([.. changes.Select(c => ChangeView.Of(c, masking))], changes.Count > 0 ? changes[^1].Seq : query.After));
+    }
+
+    /// <summary>
+    /// Server-sent events from <c>Last-Event-ID</c> (or <c>after</c>, or the current end), until the client goes away.
+    /// Written by hand rather than with the SSE result type so that heartbeats can be comment lines.
+    /// </summary>
+    public static async Task<IResult> StreamAsync(
+        [AsParameters] ChangeListParameters parameters, HttpContext http, IChangeFeed feed, ChangeSignal signal, DigitMasking masking)
+    {
+        var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
+        if (lastEventId.Length > 0) parameters = parameters with { After = lastEventId };
+        var cancellationToken = http.RequestAborted;
+        var start = parameters.After is null ? await feed.LastSeqAsync(cancellationToken) : 0;
+        if (parameters.ToQuery(defaultAfter: start) is not { } query) return Problems.BadRequest(parameters.Error!);
+
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        await http.Response.WriteAsync(": connected\n\n", cancellationToken);
+        await http.Response.Body.FlushAsync(cancellationToken);
+
+        var lastWrite = DateTimeOffset.UtcNow;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var pulse = signal.Next;
+                IReadOnlyList<CallChange> changes;
+                try
+                {
+                    changes = await feed.ReadAsync(query with { Limit = ChangeQuery.MaxLimit }, cancellationToken);
+                }
+                catch (StoreUnavailableException)
+                {
+                    // The headers are sent, so no 503 can be said any more: keep the stream (and its heartbeats)
+                    // and read again when the store is back.
+                    changes = [];
+                }
+                if (changes.Count > 0)
+                {
+                    var text = new StringBuilder();
+                    foreach (var change in changes)
+                    {
+                        text.Append("id: ").Append(change.Seq.ToString(CultureInfo.InvariantCulture)).Append('\n')
+                            .Append("event: ").Append(change.Type).Append('\n')
+                            .Append("data: ").Append(JsonSerializer.Serialize(ChangeView.Of(change, masking), CallJson.Options)).Append("\n\n");
+                    }
+                    await http.Response.WriteAsync(text.ToString(), cancellationToken);
+                    await http.Response.Body.FlushAsync(cancellationToken);
+                    query = query with { After = changes[^1].Seq };
+                    lastWrite = DateTimeOffset.UtcNow;
+                    if (changes.Count == ChangeQuery.MaxLimit) continue;
+                }
+                else if (DateTimeOffset.UtcNow - lastWrite >= HeartbeatInterval - PollInterval)
+                {
+                    await http.Response.WriteAsync(": heartbeat\n\n", cancellationToken);
+                    await http.Response.Body.FlushAsync(cancellationToken);
+                    lastWrite = DateTimeOffset.UtcNow;
+                }
+                await ChangeSignal.WaitAsync(pulse, PollInterval, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away: the normal end of a stream.
+        }
+        return Results.Empty;
+    }
+}

@@ -1,0 +1,37 @@
+using System.Globalization;
+using CallGrains.Domain.Changes;
+using CallGrains.Storage;
+
+namespace CallGrains.Api.Changes;
+
+/// <summary>The query string of GET /v1/changes and /v1/changes/stream, checked into a <see cref="ChangeQuery"/>.</summary>
+public sealed record ChangeListParameters
+{
+    public string? After { get; init; }
+    public string? Limit { get; init; }
+    public string? UserData { get; init; }
+    public string? Type { get; init; }
+
+    internal string? Error { get; private set; }
+
+    internal ChangeQuery? ToQuery(long defaultAfter)
+    {
+        var after = defaultAfter;
+        var limit = ChangeQuery.DefaultLimit;
+        if (After is not null && (!long.TryParse(After, NumberStyles.None, CultureInfo.InvariantCulture, out after)))
+            return Fail($"after '{After}' must be a seq: a whole number from 0.");
+        if (Limit is not null && (!int.TryParse(Limit, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > ChangeQuery.MaxLimit))
+            return Fail($"limit '{Limit}' must be a whole number from 1 to {ChangeQuery.MaxLimit}.");
+        if (Type is not null && !ChangeTypes.All.Contains(Type))
+            return Fail($"type '{Type}' is not one of {string.Join(", ", ChangeTypes.All)}.");
+        if (UserData is not null && UserData.Any(char.IsControl))
+            return Fail("userData must not contain control characters.");
+        return new ChangeQuery(after, limit, string.IsNullOrEmpty(UserData) ? null : UserData, Types: Type is null ? null : [Type]);
+    }
+
+    private ChangeQuery? Fail(string error)
+    {
+        Error = error;
+        return null;
+    }
+}
