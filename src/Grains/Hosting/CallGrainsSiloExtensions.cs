@@ -1,6 +1,7 @@
 using CallGrains.Requests;
 using CallGrains.Storage;
 using CallGrains.Storage.InMemory;
+using CallGrains.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -51,6 +52,7 @@ public static class CallGrainsSiloExtensions
     public static IServiceCollection AddCallGrainsInMemoryStore(this IServiceCollection services, InMemoryStore? store = null)
     {
         services.TryAddSingleton<ChangeSignal>();
+        services.AddCallGrainsMetrics();
         if (store is null) services.AddSingleton(sp => new InMemoryStore(sp.GetRequiredService<ChangeSignal>()));
         else services.AddSingleton(store);
         services.AddSingleton<IPushJournal>(sp => sp.GetRequiredService<InMemoryStore>());

@@ -4,6 +4,7 @@ using CallGrains.Domain.Calls;
 using CallGrains.Domain.Changes;
 using CallGrains.Domain.Pushes;
 using CallGrains.Storage;
+using CallGrains.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace CallGrains.Sessions;
@@ -13,7 +14,8 @@ namespace CallGrains.Sessions;
 /// of folding it. Non-reentrant, so one push at a time; state changes only after the store committed.
 /// Holds the facts only (no rendered view), because a silo holds one activation per active call.
 /// </summary>
-public sealed class CallSessionGrain(IPushJournal journal, IJournalReader reader, ILogger<CallSessionGrain> logger)
+public sealed class CallSessionGrain(
+    IPushJournal journal, IJournalReader reader, CallGrainsMetrics metrics, ILogger<CallSessionGrain> logger)
     : Grain, ICallSessionGrain
 {
     private readonly HashSet<string> _itemKeys = new(StringComparer.Ordinal);
@@ -23,6 +25,8 @@ public sealed class CallSessionGrain(IPushJournal journal, IJournalReader reader
     private DateTimeOffset? _updatedAt;
     // What the view says apart from its version and time, as a hash: enough to tell whether an item changed it.
     private ulong _viewShape;
+    // The latest status event time folded so far: an item older than it arrived out of order.
+    private DateTimeOffset? _latestEventAt;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -34,6 +38,7 @@ public sealed class CallSessionGrain(IPushJournal journal, IJournalReader reader
             if (!_itemKeys.Add(entry.ItemKey)) continue;
             _facts = CallFold.Add(_facts, ItemReading.Of(entry.Item));
             if (_itemKeys.Count == 1) _firstReceivedAt = entry.Item.ReceivedAt;
+            _latestEventAt = Later(_latestEventAt, ItemReading.Of(entry.Item).Status?.Timestamp);
             _updatedAt = entry.Item.ReceivedAt;
         }
         if (_updatedAt is not null) _viewShape = ShapeOf(CallRendering.View(_facts));
@@ -56,13 +61,37 @@ public sealed class CallSessionGrain(IPushJournal journal, IJournalReader reader
         var row = new CallRow(_sessionId, view.UserData, view.Status, view.Outcome, view.Final,
             firstReceivedAt, item.ReceivedAt, view.Version, JsonSerializer.Serialize(view, CallJson.Options));
         var change = ChangeTypes.Of(wasFinal: _facts.Final, isFinal: facts.Final);
-        await StoreGuard.RunAsync(() => journal.AppendAsync(new CallAppend(entry, row, change)), logger, _sessionId);
+        using (var span = CallGrainsTracing.Source.StartActivity("callgrains.journal.append"))
+        {
+            span?.SetTag("callgrains.event_type", CallGrainsMetrics.EventTypeTag(item.EventType));
+            await StoreGuard.RunAsync(() => journal.AppendAsync(new CallAppend(entry, row, change)), logger, _sessionId);
+        }
 
         // Committed: only now does the grain believe it.
+        Measure(reading, item, facts, view);
         _itemKeys.Add(reading.Key);
         (_facts, _firstReceivedAt, _updatedAt, _viewShape) = (facts, firstReceivedAt, item.ReceivedAt, shape);
         return new RecordResult(Duplicate: false, ChangedView: changed, Version: view.Version);
     }
+
+    /// <summary>What this committed item says about the platform's behaviour and the call's life, for the meters.</summary>
+    private void Measure(ItemReading reading, PushItem item, CallFacts facts, CallView view)
+    {
+        if (reading.Status?.Timestamp is { } at)
+        {
+            if (_facts.Final || at < _latestEventAt) metrics.OutOfOrder(item.EventType);
+            _latestEventAt = Later(_latestEventAt, at);
+        }
+        if (_facts.Version == 0 && !facts.Final) metrics.CallStarted();
+        if (!_facts.Final && facts.Final)
+        {
+            if (_facts.Version > 0) metrics.CallEnded();
+            metrics.Completed(view.Scenario, view.Outcome);
+            if (facts.Disconnect?.At is { } disconnectedAt) metrics.CdrLateness(item.ReceivedAt - disconnectedAt);
+        }
+    }
+
+    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
     public Task<string?> GetViewJsonAsync() => Task.FromResult(_updatedAt is { } updatedAt
         ? JsonSerializer.Serialize(CallRendering.View(_facts) with { UpdatedAt = updatedAt }, CallJson.Options)

@@ -1,6 +1,7 @@
 using CallGrains.Postgres.Storage;
 using CallGrains.Requests;
 using CallGrains.Storage;
+using CallGrains.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -54,8 +55,10 @@ public static class PostgresHostingExtensions
         services.AddCallGrainsPostgresReads(connectionString);
         // Bound and validated by UseCallGrainsPostgres; a host that calls this directly gets the defaults.
         services.TryAddSingleton(sp => sp.GetService<IOptions<GroupCommitOptions>>()?.Value ?? new GroupCommitOptions());
+        services.AddCallGrainsMetrics();
         services.TryAddSingleton(sp => new GroupCommitJournal(
-            sp.GetRequiredService<PostgresStore>(), sp.GetRequiredService<GroupCommitOptions>(), sp.GetRequiredService<ChangeSignal>()));
+            sp.GetRequiredService<PostgresStore>(), sp.GetRequiredService<GroupCommitOptions>(), sp.GetRequiredService<ChangeSignal>(),
+            sp.GetRequiredService<CallGrainsMetrics>()));
         services.AddSingleton<IPushJournal>(sp => sp.GetRequiredService<GroupCommitJournal>());
         return services;
     }

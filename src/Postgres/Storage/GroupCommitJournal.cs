@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics;
 using System.Threading.Channels;
 using CallGrains.Storage;
+using CallGrains.Telemetry;
 using Npgsql;
 
 namespace CallGrains.Postgres.Storage;
@@ -37,17 +39,20 @@ public sealed class GroupCommitJournal : IPushJournal, IAsyncDisposable
     private readonly PostgresStore _store;
     private readonly GroupCommitOptions _options;
     private readonly ChangeSignal? _signal;
+    private readonly CallGrainsMetrics? _metrics;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly Task[] _writers;
     private long _batches;
     private long _appends;
 
     /// <param name="signal">Pulsed after each commit, to wake this process's change-feed readers; none when null.</param>
-    public GroupCommitJournal(PostgresStore store, GroupCommitOptions options, ChangeSignal? signal = null)
+    /// <param name="metrics">Records each transaction's size and duration; none when null.</param>
+    public GroupCommitJournal(PostgresStore store, GroupCommitOptions options, ChangeSignal? signal = null, CallGrainsMetrics? metrics = null)
     {
         _store = store;
         _options = options;
         _signal = signal;
+        _metrics = metrics;
         _writers = [.. Enumerable.Range(0, Math.Max(1, options.Writers)).Select(_ => Task.Run(WriteLoopAsync))];
     }
 
@@ -58,7 +63,7 @@ public sealed class GroupCommitJournal : IPushJournal, IAsyncDisposable
 
     public Task AppendAsync(CallAppend append, CancellationToken cancellationToken = default)
     {
-        var pending = new Pending(append);
+        var pending = new Pending(append, Activity.Current?.Context ?? default);
         if (!_queue.Writer.TryWrite(pending))
             throw new StoreUnavailableException("The journal writer is shutting down.");
         return pending.Committed.Task;
@@ -97,9 +102,12 @@ public sealed class GroupCommitJournal : IPushJournal, IAsyncDisposable
     {
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _appends, batch.Count);
+        using var span = StartCommitSpan(batch);
         try
         {
+            var started = Stopwatch.GetTimestamp();
             await _store.AppendManyAsync([.. batch.Select(p => p.Append)]);
+            _metrics?.Committed(batch.Count, Stopwatch.GetElapsedTime(started));
             foreach (var pending in batch) pending.Committed.TrySetResult();
             _signal?.Pulse();
         }
@@ -110,16 +118,34 @@ public sealed class GroupCommitJournal : IPushJournal, IAsyncDisposable
         }
         catch (Exception ex)
         {
+            span?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
             foreach (var pending in batch) pending.Committed.TrySetException(ex);
         }
+    }
+
+    /// <summary>
+    /// One span per transaction. It carries many pushes, so it links to every one of them; its parent is the first
+    /// one's append, so that this push's trace reaches the commit that made it durable.
+    /// </summary>
+    private static Activity? StartCommitSpan(List<Pending> batch)
+    {
+        if (!CallGrainsTracing.Source.HasListeners()) return null;
+        var links = batch.Where(p => p.Origin != default).Select(p => new ActivityLink(p.Origin)).ToList();
+        var parent = batch.Select(p => p.Origin).FirstOrDefault(o => o != default);
+        var span = CallGrainsTracing.Source.StartActivity("callgrains.journal.commit", ActivityKind.Internal, parent, links: links);
+        span?.SetTag("callgrains.batch.size", batch.Count);
+        return span;
     }
 
     private async Task CommitAloneAsync(Pending pending)
     {
         Interlocked.Increment(ref _batches);
+        using var span = StartCommitSpan([pending]);
         try
         {
+            var started = Stopwatch.GetTimestamp();
             await _store.AppendManyAsync([pending.Append]);
+            _metrics?.Committed(1, Stopwatch.GetElapsedTime(started));
             pending.Committed.TrySetResult();
             _signal?.Pulse();
         }
@@ -129,7 +155,8 @@ public sealed class GroupCommitJournal : IPushJournal, IAsyncDisposable
         }
     }
 
-    private sealed record Pending(CallAppend Append)
+    /// <param name="Origin">The span the append was asked for in (the grain's), which the commit's span links to.</param>
+    private sealed record Pending(CallAppend Append, ActivityContext Origin)
     {
         // Completions run off the writer loop so that the grain's continuation never delays the next commit.
         public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
