@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using CallGrains.Api.Calls;
 using CallGrains.Api.Operations;
 using CallGrains.Domain.Calls;
 using CallGrains.Domain.Changes;
@@ -78,7 +76,7 @@ public static class ChangeEndpoints
                     {
                         text.Append("id: ").Append(change.Seq.ToString(CultureInfo.InvariantCulture)).Append('\n')
                             .Append("event: ").Append(change.Type).Append('\n')
-                            .Append("data: ").Append(JsonSerializer.Serialize(ChangeView.Of(change, masking), CallJson.Options)).Append("\n\n");
+                            .Append("data: ").Append(ChangeView.Json(change, masking)).Append("\n\n");
                     }
                     await http.Response.WriteAsync(text.ToString(), cancellationToken);
                     await http.Response.Body.FlushAsync(cancellationToken);

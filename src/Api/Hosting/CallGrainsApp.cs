@@ -3,6 +3,7 @@ using CallGrains.Api.Changes;
 using CallGrains.Api.Operations;
 using CallGrains.Api.Pushes;
 using CallGrains.Api.Requests;
+using CallGrains.Api.Subscriptions;
 
 namespace CallGrains.Api.Hosting;
 
@@ -18,6 +19,7 @@ public static class CallGrainsApp
         builder.AddCallGrainsHttp(options);
         builder.AddCallGrainsHttpLimits();
         builder.AddCallGrainsPushAuthentication();
+        builder.AddCallGrainsSubscriptions();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -27,6 +29,7 @@ public static class CallGrainsApp
         app.MapCallEndpoints();
         app.MapRequestEndpoints();
         app.MapChangeEndpoints();
+        app.MapSubscriptionEndpoints();
         app.MapOperationsEndpoints();
         return app;
     }

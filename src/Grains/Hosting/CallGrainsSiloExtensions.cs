@@ -20,6 +20,8 @@ public static class CallGrainsSiloExtensions
     {
         silo.AddMemoryGrainStorage(BusinessRequestGrain.StorageName);
         silo.Services.AddCallGrainsInMemoryStore();
+        silo.UseInMemoryReminderService();
+        silo.AddCallGrainsWebhooks();
         return silo;
     }
 
@@ -60,6 +62,7 @@ public static class CallGrainsSiloExtensions
         services.AddSingleton<ICallsProjection>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<IRequestsProjection>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<InMemoryStore>());
+        services.TryAddSingleton<ISubscriptionStore>(sp => new InMemorySubscriptionStore(sp.GetRequiredService<IChangeFeed>()));
         return services;
     }
 }

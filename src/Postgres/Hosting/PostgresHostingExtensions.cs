@@ -45,6 +45,7 @@ public static class PostgresHostingExtensions
         services.AddSingleton<ICallsProjection>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IRequestsProjection>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<ISubscriptionStore>(sp => new PostgresSubscriptionStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSourceKey)));
         services.TryAddSingleton<ChangeSignal>();
         return services;
     }
@@ -74,6 +75,7 @@ public static class PostgresHostingExtensions
         // "CallGrains:GroupCommit" value at start instead of running with it.
         silo.Services.AddValidatedOptions<GroupCommitOptions>(silo.Configuration, GroupCommitOptions.Section);
         silo.Services.AddCallGrainsPostgres(connectionString);
+        silo.AddCallGrainsWebhooks();
         silo.UseAdoNetClustering(options => options.Configure<IServiceProvider>((o, sp) =>
         {
             o.Invariant = Invariant;

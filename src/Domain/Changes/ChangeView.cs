@@ -1,12 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using CallGrains.Api.Calls;
 using CallGrains.Domain.Calls;
-using CallGrains.Domain.Changes;
 
-namespace CallGrains.Api.Changes;
+namespace CallGrains.Domain.Changes;
 
-/// <summary>A change as the contract writes it; <see cref="Call"/> is the call view at that version.</summary>
+/// <summary>
+/// A change as the contract writes it; <see cref="Call"/> is the call view at that version. The one writer of a
+/// change's JSON: the change feed, its live stream and webhook deliveries all send exactly this.
+/// </summary>
 public sealed record ChangeView(
     long Seq,
     string Type,
@@ -19,10 +20,10 @@ public sealed record ChangeView(
     public static ChangeView Of(CallChange change, DigitMasking masking) =>
         new(change.Seq, change.Type, change.SessionId, change.Version, change.UserData, change.At, MaskedView(change.ViewJson, masking));
 
+    /// <summary>The change's contract JSON, digits masked as configured.</summary>
+    public static string Json(CallChange change, DigitMasking masking) => JsonSerializer.Serialize(Of(change, masking), CallJson.Options);
+
     private static string MaskedView(string viewJson, DigitMasking masking) => !masking.Enabled
         ? viewJson
         : JsonSerializer.Serialize(masking.Mask(JsonSerializer.Deserialize<CallView>(viewJson, CallJson.Options)!), CallJson.Options);
 }
-
-/// <summary>A page of changes; <see cref="Next"/> is the <c>after</c> of the following page.</summary>
-public sealed record ChangeList(IReadOnlyList<ChangeView> Items, long Next);

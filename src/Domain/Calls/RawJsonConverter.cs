@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace CallGrains.Api.Calls;
+namespace CallGrains.Domain.Calls;
 
 /// <summary>Writes a string that already holds JSON as that JSON, byte for byte.</summary>
 public sealed class RawJsonConverter : JsonConverter<string>

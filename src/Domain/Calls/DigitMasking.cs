@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using CallGrains.Domain.Calls;
 
-namespace CallGrains.Api.Calls;
+namespace CallGrains.Domain.Calls;
 
 /// <summary>
 /// Collected digits can be a PIN, an account number or a verification code. With "CallGrains:MaskDigits"
