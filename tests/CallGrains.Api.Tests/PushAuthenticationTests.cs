@@ -139,6 +139,36 @@ public sealed class PushAuthenticationTests(SignedPushApiFixture api) : IClassFi
     }
 
     [Fact]
+    public async Task A_forged_cdr_under_the_flag_policy_cannot_finish_a_call_and_the_call_is_listed_as_unverified()
+    {
+        var call = SampleCall.Load("verification-code");
+        var (statuses, fee) = (call.Pushes.Where(p => !p.Contains("\"feeLst\"", StringComparison.Ordinal)).ToList(), call.Pushes.Single(p => p.Contains("\"feeLst\"", StringComparison.Ordinal)));
+        foreach (var push in statuses)
+            Assert.Equal(HttpStatusCode.OK, (await SendAsync(StatusPath, push, Sign(SignedPushApiFixture.RejectingApp, SignedPushApiFixture.RejectingSecret, StatusPath))).StatusCode);
+
+        using var forged = await SendAsync("/v1/huawei/fee", fee, Sign(SignedPushApiFixture.FlaggedApp, "wrong", "/v1/huawei/fee"));
+
+        Assert.Equal(HttpStatusCode.OK, forged.StatusCode);
+        using (var view = await ViewAsync(call))
+        {
+            Assert.False(view.RootElement.GetProperty("final").GetBoolean());
+            Assert.Equal(JsonValueKind.Null, view.RootElement.GetProperty("cdr").ValueKind);
+            var unverified = Assert.Single(view.RootElement.GetProperty("unverified").EnumerateArray());
+            Assert.Equal("fee", unverified.GetProperty("eventType").GetString());
+        }
+        using (var listed = JsonDocument.Parse(await api.Client.GetStringAsync($"/v1/calls?unverified=true&userData={Uri.EscapeDataString(call.UserData)}")))
+            Assert.Single(listed.RootElement.GetProperty("items").EnumerateArray());
+        using (var request = JsonDocument.Parse(await api.Client.GetStringAsync($"/v1/requests/{Uri.EscapeDataString(call.UserData)}")))
+            Assert.Equal(1, Assert.Single(request.RootElement.GetProperty("calls").EnumerateArray()).GetProperty("unverified").GetInt32());
+
+        using var real = await SendAsync("/v1/huawei/fee", fee, Sign(SignedPushApiFixture.RejectingApp, SignedPushApiFixture.RejectingSecret, "/v1/huawei/fee"));
+
+        Assert.Equal(HttpStatusCode.OK, real.StatusCode);
+        using var after = await ViewAsync(call);
+        Assert.True(after.RootElement.GetProperty("final").GetBoolean());
+    }
+
+    [Fact]
     public async Task Every_cdr_of_a_flagged_fee_push_is_marked()
     {
         var first = SampleCall.Load("verification-code");
@@ -192,9 +222,12 @@ public sealed class PushAuthenticationTests(SignedPushApiFixture api) : IClassFi
 
     private async Task<IReadOnlyList<string>> ProblemsAsync(SampleCall call)
     {
-        using var view = JsonDocument.Parse(await api.Client.GetStringAsync($"/v1/calls/{Uri.EscapeDataString(call.SessionId)}"));
+        using var view = await ViewAsync(call);
         return [.. view.RootElement.GetProperty("problems").EnumerateArray().Select(p => p.GetString()!)];
     }
+
+    private async Task<JsonDocument> ViewAsync(SampleCall call) =>
+        JsonDocument.Parse(await api.Client.GetStringAsync($"/v1/calls/{Uri.EscapeDataString(call.SessionId)}"));
 }
 
 public sealed class ClusterModeStartupTests

@@ -19,8 +19,26 @@ internal static class RandomCalls
     private static readonly object?[] ReleasePoints = [0, 0, 518, 530, 514, 486, 100];
     private static readonly object?[] UserData = ["order-1", "order-2", "", null];
 
-    /// <summary>A set of items with distinct keys (a session's journal never holds a key twice).</summary>
+    /// <summary>The flag of items that failed a check; quarantined, so they must never change what the others decide.</summary>
+    public const string Forged = "unauthenticated push: X-AKSK digest does not match";
+
+    /// <summary>
+    /// A set of items with distinct keys (a session's journal never holds a key twice). One item in five failed a
+    /// check (it carries <see cref="Forged"/>), sometimes beside a verified copy of itself.
+    /// </summary>
     public static IReadOnlyList<PushItem> Call(int seed)
+    {
+        var random = new Random(seed ^ 0x5bd1e995);
+        return [.. Verified(seed).SelectMany(item => random.Next(5) switch
+        {
+            0 => [item with { Flag = Forged }],
+            1 when random.Next(2) == 0 => [item, item with { Flag = Forged }],
+            _ => new[] { item },
+        }).DistinctBy(Given.KeyOf)];
+    }
+
+    /// <summary>Like <see cref="Call"/>, with no item flagged.</summary>
+    public static IReadOnlyList<PushItem> Verified(int seed)
     {
         var random = new Random(seed);
         // Half the calls are callbacks (two or more numbers, leg-2 CDR fields); the rest dial one number.

@@ -99,6 +99,8 @@ public sealed class PostgresStoreTests(PostgresServer server)
             new(Since: T0.AddMinutes(3), Until: T0.AddMinutes(12)),
             new(UserData: "order-2", Status: CallStatus.Ended, Outcome: CallOutcome.Answered),
             new(Since: T0.AddMinutes(4).ToOffset(TimeSpan.FromHours(-5)), Outcome: CallOutcome.Busy),
+            new(Unverified: true),
+            new(Unverified: false, Status: CallStatus.Ended),
             // The SQL states the stuck-call rule again; the in-memory filter asks StuckCallPolicy itself.
             .. StuckQueries(),
         ];
@@ -323,7 +325,7 @@ public sealed class PostgresStoreTests(PostgresServer server)
                 userData: i % 4 == 3 ? null : $"order-{i % 3}",
                 status: status,
                 outcome: outcome,
-                final: outcome is not null);
+                final: outcome is not null) with { Unverified = i % 7 == 0 ? 1 + i % 2 : 0 };
         }
     }
 

@@ -16,6 +16,8 @@ public sealed class CallListParameters
     public string? Cursor { get; init; }
     /// <summary>"cdr-overdue" or "stale": only calls flagged so.</summary>
     public string? Stuck { get; init; }
+    /// <summary>"true": only calls with an item that failed a check; "false": only calls without.</summary>
+    public string? Unverified { get; init; }
 
     internal string? Error { get; private set; }
 
@@ -31,8 +33,10 @@ public sealed class CallListParameters
             return Fail($"limit '{Limit}' must be a whole number from 1 to {CallQuery.MaxLimit}.");
         if (!CallCursor.TryDecode(Cursor, out var cursor)) return Fail("cursor is not one this service handed out.");
         if (!TryWord<StuckKind>(Stuck, out var stuck)) return Fail($"stuck '{Stuck}' is not one of {ContractWords.List<StuckKind>()}.");
+        bool? unverified = Unverified switch { null => null, "true" => true, "false" => false, _ => null };
+        if (Unverified is not null && unverified is null) return Fail($"unverified '{Unverified}' is not true or false.");
         return new CallQuery(string.IsNullOrEmpty(UserData) ? null : UserData, status, outcome, since, until, limit, cursor,
-            stuck is { } kind ? watch.Filter(kind) : null);
+            stuck is { } kind ? watch.Filter(kind) : null, unverified);
     }
 
     /// <summary>An optional filter word: absent is fine, present must be one of the contract's words.</summary>

@@ -16,6 +16,7 @@ namespace CallGrains.Domain.Calls;
 /// <param name="Cdr">The CDR the view reports: the most complete, then the latest end, then the greatest key.</param>
 /// <param name="UserData">The ordinal-least <c>userData</c> of status and unknown events; the chosen CDR's wins over it.</param>
 /// <param name="Caller">The ordinal-least <c>caller</c> of status events; the CDR's <c>callerNum</c> stands in for it.</param>
+/// <param name="Unverified">Quarantined items by key: counted in the version and listed, never merged into anything else.</param>
 public sealed record CallFacts(
     string SessionId,
     int Version,
@@ -27,7 +28,8 @@ public sealed record CallFacts(
     Picked<CdrView>? Cdr,
     string? UserData,
     string? Caller,
-    ImmutableSortedSet<string> Problems)
+    ImmutableSortedSet<string> Problems,
+    ImmutableSortedDictionary<string, UnverifiedItem> Unverified)
 {
     /// <summary>A call is final once it has a CDR: the platform's record of how it went.</summary>
     public bool Final => Cdr is not null;
@@ -43,7 +45,8 @@ public sealed record CallFacts(
         Cdr: null,
         UserData: null,
         Caller: null,
-        ImmutableSortedSet.Create<string>(StringComparer.Ordinal));
+        ImmutableSortedSet.Create<string>(StringComparer.Ordinal),
+        ImmutableSortedDictionary.Create<string, UnverifiedItem>(StringComparer.Ordinal));
 }
 
 /// <summary>

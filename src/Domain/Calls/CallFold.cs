@@ -17,6 +17,8 @@ public static class CallFold
     public static CallFacts Add(CallFacts facts, ItemReading item)
     {
         facts = facts with { Version = facts.Version + 1, Problems = facts.Problems.Union(item.Problems) };
+        if (item.Quarantined is { } unverified)
+            return facts with { Unverified = facts.Unverified.SetItem(item.Key, unverified) };
         if (item.Cdr is { } cdr)
             return facts with { Cdr = MostComplete(facts.Cdr, new Picked<CdrView>(cdr, item.Key, cdr.CallEndTime, item.CdrCompleteness)) };
 

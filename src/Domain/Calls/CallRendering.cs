@@ -55,7 +55,10 @@ public static class CallRendering
             [.. problems],
             facts.Version,
             UpdatedAt: null,
-            facts.Caller ?? cdr?.CallerNum);
+            facts.Caller ?? cdr?.CallerNum)
+        {
+            Unverified = [.. facts.Unverified.Values],
+        };
     }
 
     private static CallScenario ScenarioOf(CallFacts facts, CdrView? cdr)

@@ -31,7 +31,13 @@ public sealed record CallView(
 
     /// <summary>In progress and silent past the configured time (<see cref="StuckCallPolicy"/>); set when read.</summary>
     public bool Stale { get; init; }
+
+    /// <summary>Items that failed a check (e.g. a signature): stored and listed here, but they decide nothing in the view.</summary>
+    public IReadOnlyList<UnverifiedItem> Unverified { get; init; } = [];
 }
+
+/// <summary>An item kept but not believed: its event type and why it was not verified.</summary>
+public sealed record UnverifiedItem(string EventType, string Reason);
 
 public enum CallScenario { Unknown, Callback, Notification, Verification }
 

@@ -10,20 +10,33 @@ namespace CallGrains.Domain.Pushes;
 /// define or a body that is not JSON.
 /// </summary>
 /// <param name="CdrCompleteness">How many of the CDR's fields have a value; picks among several CDRs of one call.</param>
+/// <param name="Quarantined">Set when the item failed a check (it carries a <see cref="PushItem.Flag"/>): then it says
+/// nothing else, so that it can decide nothing.</param>
 public sealed record ItemReading(
     string Key,
     StatusEvent? Status,
     CdrView? Cdr,
     int CdrCompleteness,
     string? UserData,
-    IReadOnlyList<string> Problems)
+    IReadOnlyList<string> Problems,
+    UnverifiedItem? Quarantined = null)
 {
+    /// <summary>
+    /// Prefixes the key of an item that failed a check. Its identity is its own: a verified item with the same content
+    /// is never a duplicate of it, so a forged copy that arrives first cannot suppress the real one.
+    /// </summary>
+    public const string UnverifiedKeyPrefix = "unverified|";
+
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = PushEnvelope.MaxDepth };
 
     public static ItemReading Of(PushItem item)
     {
         var reading = OfBody(item);
-        return item.Flag is { } flag ? reading with { Problems = [.. reading.Problems, flag] } : reading;
+        if (item.Flag is not { } flag) return reading;
+        // Quarantine: what the item claims (status, CDR, userData, caller, times) and what could not be read of it
+        // stay in the journal and /events; the view only says that it came and why it was not believed.
+        return new ItemReading(UnverifiedKeyPrefix + reading.Key, null, null, 0, null, [flag],
+            new UnverifiedItem(PushFields.Shorten(item.EventType), flag));
     }
 
     private static ItemReading OfBody(PushItem item)

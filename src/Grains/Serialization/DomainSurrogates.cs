@@ -30,12 +30,15 @@ public readonly record struct CallSummarySurrogate(
     [property: Id(2)] CallOutcome? Outcome,
     [property: Id(3)] bool Final,
     [property: Id(4)] DateTimeOffset UpdatedAt,
-    [property: Id(5)] int Version);
+    [property: Id(5)] int Version,
+    [property: Id(6)] int Unverified);
 
 [RegisterConverter]
 public sealed class CallSummarySurrogateConverter : IConverter<CallSummary, CallSummarySurrogate>
 {
-    public CallSummary ConvertFromSurrogate(in CallSummarySurrogate s) => new(s.SessionId, s.Status, s.Outcome, s.Final, s.UpdatedAt, s.Version);
+    public CallSummary ConvertFromSurrogate(in CallSummarySurrogate s) =>
+        new(s.SessionId, s.Status, s.Outcome, s.Final, s.UpdatedAt, s.Version, s.Unverified);
 
-    public CallSummarySurrogate ConvertToSurrogate(in CallSummary v) => new(v.SessionId, v.Status, v.Outcome, v.Final, v.UpdatedAt, v.Version);
+    public CallSummarySurrogate ConvertToSurrogate(in CallSummary v) =>
+        new(v.SessionId, v.Status, v.Outcome, v.Final, v.UpdatedAt, v.Version, v.Unverified);
 }

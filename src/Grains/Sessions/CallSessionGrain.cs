@@ -36,9 +36,10 @@ public sealed class CallSessionGrain(
         foreach (var entry in entries)
         {
             if (!_itemKeys.Add(entry.ItemKey)) continue;
-            _facts = CallFold.Add(_facts, ItemReading.Of(entry.Item));
+            var reading = ItemReading.Of(entry.Item);
+            _facts = CallFold.Add(_facts, reading);
             if (_itemKeys.Count == 1) _firstReceivedAt = entry.Item.ReceivedAt;
-            _latestEventAt = Later(_latestEventAt, ItemReading.Of(entry.Item).Status?.Timestamp);
+            _latestEventAt = Later(_latestEventAt, reading.Status?.Timestamp);
             _updatedAt = entry.Item.ReceivedAt;
         }
         if (_updatedAt is not null) _viewShape = ShapeOf(CallRendering.View(_facts));
@@ -58,8 +59,7 @@ public sealed class CallSessionGrain(
         var changed = _updatedAt is null || shape != _viewShape;
 
         var entry = new JournalEntry(item, reading.Key, changed);
-        var row = new CallRow(_sessionId, view.UserData, view.Status, view.Outcome, view.Final,
-            firstReceivedAt, item.ReceivedAt, view.Version, JsonSerializer.Serialize(view, CallJson.Options));
+        var row = CallRow.Of(view, firstReceivedAt, JsonSerializer.Serialize(view, CallJson.Options));
         var change = ChangeTypes.Of(wasFinal: _facts.Final, isFinal: facts.Final);
         using (var span = CallGrainsTracing.Source.StartActivity("callgrains.journal.append"))
         {

@@ -25,6 +25,7 @@ public sealed record CallAppend(JournalEntry Entry, CallRow Call, string ChangeT
 
 /// <summary>The queryable projection of one call: filter columns plus the view as JSON.</summary>
 /// <param name="FirstReceivedAt">When CallGrains first heard of the call; lists are ordered and filtered by it.</param>
+/// <param name="Unverified">How many of its items failed a check (quarantined); lists filter on it.</param>
 public sealed record CallRow(
     string SessionId,
     string? UserData,
@@ -34,9 +35,15 @@ public sealed record CallRow(
     DateTimeOffset FirstReceivedAt,
     DateTimeOffset UpdatedAt,
     int Version,
-    string ViewJson)
+    string ViewJson,
+    int Unverified = 0)
 {
-    public CallSummary ToSummary() => new(SessionId, Status, Outcome, Final, UpdatedAt, Version);
+    /// <summary>The row of a stored view (its <see cref="CallView.UpdatedAt"/> set) rendered as <paramref name="viewJson"/>.</summary>
+    public static CallRow Of(CallView view, DateTimeOffset firstReceivedAt, string viewJson) =>
+        new(view.SessionId, view.UserData, view.Status, view.Outcome, view.Final, firstReceivedAt,
+            view.UpdatedAt ?? firstReceivedAt, view.Version, viewJson, view.Unverified.Count);
+
+    public CallSummary ToSummary() => new(SessionId, Status, Outcome, Final, UpdatedAt, Version, Unverified);
 }
 
 /// <summary>A business request as listed by business id.</summary>
@@ -49,6 +56,7 @@ public sealed record RequestRow(
     DateTimeOffset UpdatedAt);
 
 /// <summary>A filter over the calls projection; newest first, keyset-paged by <see cref="Cursor"/>.</summary>
+/// <param name="Unverified">true: only calls with an unverified item; false: only calls without.</param>
 public sealed record CallQuery(
     string? UserData = null,
     CallStatus? Status = null,
@@ -57,7 +65,8 @@ public sealed record CallQuery(
     DateTimeOffset? Until = null,
     int Limit = CallQuery.DefaultLimit,
     CallCursor? Cursor = null,
-    StuckFilter? Stuck = null)
+    StuckFilter? Stuck = null,
+    bool? Unverified = null)
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;

@@ -48,9 +48,9 @@ public static class CallAppends
     // Same rule as the in-memory store: the incoming row replaces the stored one unless the stored one is newer.
     private const string UpsertCallsSql = """
         INSERT INTO callgrains_calls AS c
-            (session_id, user_data, status, outcome, final, first_received_at, updated_at, version, view_json)
+            (session_id, user_data, status, outcome, final, first_received_at, updated_at, version, view_json, unverified)
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[],
-                             $6::timestamptz[], $7::timestamptz[], $8::integer[], $9::text[])
+                             $6::timestamptz[], $7::timestamptz[], $8::integer[], $9::text[], $10::integer[])
         ON CONFLICT (session_id) DO UPDATE
            SET user_data = excluded.user_data,
                status = excluded.status,
@@ -59,7 +59,8 @@ public static class CallAppends
                first_received_at = excluded.first_received_at,
                updated_at = excluded.updated_at,
                version = excluded.version,
-               view_json = excluded.view_json
+               view_json = excluded.view_json,
+               unverified = excluded.unverified
          WHERE c.version <= excluded.version
         """;
 
@@ -117,6 +118,7 @@ public static class CallAppends
         command.Parameters.Add(TimeArray(rows.Select(r => r.UpdatedAt)));
         command.Parameters.Add(IntegerArray(rows.Select(r => r.Version)));
         command.Parameters.Add(TextArray(rows.Select(r => r.ViewJson)));
+        command.Parameters.Add(IntegerArray(rows.Select(r => r.Unverified)));
         return command;
     }
 

@@ -19,7 +19,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource)
     : IPushJournal, IJournalReader, ICallsProjection, IRequestsProjection, IChangeFeed
 {
     private const string CallColumns =
-        "session_id, user_data, status, outcome, final, first_received_at, updated_at, version, view_json";
+        "session_id, user_data, status, outcome, final, first_received_at, updated_at, version, view_json, unverified";
 
     public Task AppendAsync(CallAppend append, CancellationToken cancellationToken = default) =>
         AppendManyAsync([append], cancellationToken);
@@ -207,6 +207,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource)
             var ended = Parameter(ContractWords.Of(CallStatus.Ended));
             sql.Append(stuck.Kind == StuckKind.CdrOverdue ? $" AND status = {ended}" : $" AND status <> {ended}");
         }
+        if (query.Unverified is { } unverified) sql.Append(unverified ? " AND unverified > 0" : " AND unverified = 0");
         if (query.Cursor is { } cursor)
         {
             // Strictly after the cursor in list order: older, or as old with a smaller session id.
@@ -228,7 +229,8 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource)
         reader.GetFieldValue<DateTimeOffset>(5),
         reader.GetFieldValue<DateTimeOffset>(6),
         reader.GetInt32(7),
-        reader.GetString(8));
+        reader.GetString(8),
+        reader.GetInt32(9));
 
     /// <summary>
     /// After the server went away every pooled connection is dead; dropping the idle ones now means the next
