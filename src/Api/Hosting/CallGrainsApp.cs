@@ -1,5 +1,6 @@
 using CallGrains.Api.Calls;
 using CallGrains.Api.Changes;
+using CallGrains.Api.WebConsole;
 using CallGrains.Api.Operations;
 using CallGrains.Api.Pushes;
 using CallGrains.Api.Requests;
@@ -31,6 +32,7 @@ public static class CallGrainsApp
         app.MapChangeEndpoints();
         app.MapSubscriptionEndpoints();
         app.MapOperationsEndpoints();
+        app.MapConsoleEndpoints();
         return app;
     }
 }
