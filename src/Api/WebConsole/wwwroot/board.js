@@ -1,9 +1,9 @@
 // The board: calls newest first, filtered from the URL, kept current by the change stream.
 
 import { getJson, followChanges, query, ApiError } from './api.js';
-import { el, badge, callHref, requestHref, seconds, utc, words, callFlags, flagList, say, wireKeyButton } from './ui.js';
+import { el, badge, callHref, requestHref, seconds, utc, words, callFlags, flagList, countOf, say, wireKeyButton } from './ui.js';
 
-const filterNames = ['status', 'outcome', 'stuck', 'userData', 'since', 'until'];
+const filterNames = ['status', 'outcome', 'stuck', 'unverified', 'userData', 'since', 'until'];
 const pageSize = 50;
 // The board never holds more rows than this: live changes push the oldest out of view.
 const maxRows = 500;
@@ -21,6 +21,9 @@ let listLoad = null;
 
 wireKeyButton();
 showFilters();
+// Open on a wide screen or when filtering; on a phone the calls come first.
+document.getElementById('filter-box').open =
+  matchMedia('(min-width: 40rem)').matches || filterNames.some((name) => filters[name]);
 const stop = new AbortController();
 followChanges({
   signal: stop.signal,
@@ -114,6 +117,7 @@ function matches(view) {
   if (filters.userData && view.userData !== filters.userData) return false;
   if (filters.stuck === 'cdr-overdue' && !view.cdrOverdue) return false;
   if (filters.stuck === 'stale' && !view.stale) return false;
+  if (filters.unverified && (countOf(view.unverified) > 0) !== (filters.unverified === 'true')) return false;
   // A live change is news: it cannot fall before a "from" time, but a call already past "until" stays off.
   if (filters.until && !rows.has(view.sessionId)) return false;
   return true;

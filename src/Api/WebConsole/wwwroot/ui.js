@@ -80,7 +80,7 @@ export function callFlags(view) {
 }
 
 /** A list, a number or a yes/no, as a count: the view's shape for some flags is still settling. */
-function countOf(value) {
+export function countOf(value) {
   if (Array.isArray(value)) return value.length;
   if (typeof value === 'number') return value;
   return value ? 1 : 0;
