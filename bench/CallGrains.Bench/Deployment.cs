@@ -25,7 +25,7 @@ public sealed class Deployment : IAsyncDisposable
         var deployment = new Deployment(new Uri($"http://127.0.0.1:{port}/"));
         deployment.Api = deployment.Track(Start(Role.Api, new Dictionary<string, string>
         {
-            ["Urls"] = $"http://127.0.0.1:{port}",
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["CallGrains__Embedded__SiloPort"] = Text(FreePort()),
             ["CallGrains__Embedded__GatewayPort"] = Text(FreePort()),
             ["Logging__LogLevel__Default"] = "Warning",
@@ -54,10 +54,11 @@ public sealed class Deployment : IAsyncDisposable
         {
             ["CallGrains__Cluster__SiloPort"] = Text(FreePort()),
             ["CallGrains__Cluster__GatewayPort"] = Text(FreePort()),
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort()}",
         };
         foreach (var (key, value) in siloSettings ?? new Dictionary<string, string>()) silo[key] = value;
         deployment.Silo = deployment.Track(Start(Role.Silo, silo));
-        deployment.Api = deployment.Track(Start(Role.Api, new Dictionary<string, string>(cluster) { ["Urls"] = $"http://127.0.0.1:{port}" }));
+        deployment.Api = deployment.Track(Start(Role.Api, new Dictionary<string, string>(cluster) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" }));
         await deployment.WaitUntilReadyAsync();
         return deployment;
     }

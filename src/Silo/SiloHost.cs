@@ -1,31 +1,57 @@
 using CallGrains.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
+using CallGrains.Operability.Access;
+using CallGrains.Operability.Dashboard;
+using CallGrains.Operability.Health;
+using CallGrains.Operability.Telemetry;
 
 namespace CallGrains.Silo;
 
 /// <summary>
 /// The grain host. With <c>ConnectionStrings:CallGrains</c> it joins the PostgreSQL cluster; without it,
-/// a single localhost silo with memory storage, to try the grains alone.
+/// a single localhost silo with memory storage, to try the grains alone. Either way it serves operators
+/// over HTTP: /metrics, /health/live, /health/ready and /dashboard (behind CallGrains:ApiKeys when set).
 /// </summary>
 public static class SiloHost
 {
-    public static IHost Build(string[] args)
+    public static WebApplication Build(string[] args)
     {
-        var builder = Host.CreateApplicationBuilder(args);
+        // appsettings.json is read from next to the assembly, wherever the process is started from.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var connectionString = builder.Configuration.GetConnectionString(ClusterSettings.ConnectionStringName);
         var cluster = builder.Services.AddValidatedOptions<ClusterSettings>(builder.Configuration, ClusterSettings.Section);
+        var silo = builder.Services.AddValidatedOptions<SiloOptions>(builder.Configuration, SiloOptions.Section);
         builder.Services.AddCallGrainsLimits(builder.Configuration);
-        builder.UseOrleans(silo =>
+        builder.UseOrleans(orleans =>
         {
+            orleans.AddActivityPropagation().AddCallGrainsDashboard();
             if (string.IsNullOrWhiteSpace(connectionString))
             {
-                silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort).UseCallGrainsInMemoryStorage();
+                orleans.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort).UseCallGrainsInMemoryStorage();
                 return;
             }
-            silo.UseCallGrainsCluster(cluster).UseCallGrainsPostgres(connectionString);
+            orleans.UseCallGrainsCluster(cluster).UseCallGrainsPostgres(connectionString);
         });
-        return builder.Build();
+        builder.AddCallGrainsTelemetry("callgrains-silo");
+        builder.Services.AddCallGrainsHealthChecks();
+        builder.Services.AddSingleton<IApiKeys, ConfiguredKeys>();
+        if (!HasConfiguredUrls(builder.Configuration)) builder.WebHost.UseUrls($"http://localhost:{silo.HttpPort}");
+
+        var app = builder.Build();
+        app.UseBearerKeyFor(DashboardExtensions.Path);
+        app.MapCallGrainsHealth();
+        app.MapCallGrainsMetrics();
+        app.MapCallGrainsDashboard();
+        return app;
+    }
+
+    /// <summary>Whether the host was told where to listen the standard way (ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS, --urls, Urls).</summary>
+    private static bool HasConfiguredUrls(IConfiguration configuration) =>
+        new[] { "urls", "http_ports", "https_ports" }.Any(key => !string.IsNullOrWhiteSpace(configuration[key]));
+
+    /// <summary>The same business keys as the API's (CallGrains:ApiKeys), read as configured now.</summary>
+    private sealed class ConfiguredKeys(IConfiguration configuration) : IApiKeys
+    {
+        public IReadOnlyList<string> Current =>
+            [.. (configuration.GetSection("CallGrains:ApiKeys").Get<string[]>() ?? []).Where(k => !string.IsNullOrWhiteSpace(k))];
     }
 }

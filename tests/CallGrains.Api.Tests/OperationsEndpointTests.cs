@@ -43,17 +43,41 @@ public abstract class OperationsEndpointContract(ApiFixture api)
 
         var paths = document.RootElement.GetProperty("paths");
         foreach (var path in new[] { "/v1/huawei/status", "/v1/huawei/fee", "/v1/huawei/events", "/v1/calls/{sessionId}",
-                     "/v1/calls/{sessionId}/events", "/v1/calls", "/v1/requests/{userData}", "/v1/requests" })
+                     "/v1/calls/{sessionId}/events", "/v1/calls", "/v1/requests/{userData}", "/v1/requests", "/v1/changes", "/v1/changes/stream" })
             Assert.True(paths.TryGetProperty(path, out _), $"missing {path}");
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_push_bodies_the_raw_json_and_the_bearer_scheme()
+    {
+        using var document = JsonDocument.Parse(await api.Anonymous.GetStringAsync("/openapi/v1.json"));
+        var root = document.RootElement;
+
+        var status = root.GetProperty("paths").GetProperty("/v1/huawei/status").GetProperty("post").GetProperty("requestBody")
+            .GetProperty("content").GetProperty("application/json");
+        Assert.True(status.GetProperty("schema").GetProperty("properties").TryGetProperty("statusInfo", out _));
+        Assert.True(status.GetProperty("examples").TryGetProperty("callout", out _));
+        var fee = root.GetProperty("paths").GetProperty("/v1/huawei/fee").GetProperty("post").GetProperty("requestBody")
+            .GetProperty("content").GetProperty("application/json");
+        Assert.Equal(50, fee.GetProperty("schema").GetProperty("properties").GetProperty("feeLst").GetProperty("maxItems").GetInt32());
+        Assert.Equal("bearer", root.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer").GetProperty("scheme").GetString());
+        var calls = root.GetProperty("paths").GetProperty("/v1/calls/{sessionId}").GetProperty("get");
+        Assert.True(calls.GetProperty("security")[0].TryGetProperty("Bearer", out _));
+        var eventBody = root.GetProperty("components").GetProperty("schemas").GetProperty("CallEvent").GetProperty("properties").GetProperty("body");
+        Assert.False(eventBody.TryGetProperty("type", out _), "events[].body is JSON, not a string: " + eventBody);
     }
 
     [Fact]
     public async Task Metrics_are_prometheus_text_that_counts_pushes()
     {
-        var text = await api.Anonymous.GetStringAsync("/metrics");
+        await api.PushAllAsync(CallGrains.Tests.Shared.SampleCall.Load("verification-code"));
+        // The exporter caches a scrape for a moment.
+        var text = "";
+        for (var i = 0; i < 40 && !text.Contains("callgrains_push_items_total{", StringComparison.Ordinal); i++, await Task.Delay(250))
+            text = await api.Anonymous.GetStringAsync("/metrics");
 
-        Assert.Contains("# TYPE callgrains_pushes_accepted_total counter", text, StringComparison.Ordinal);
-        Assert.Contains("callgrains_store_outages_total ", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE callgrains_pushes_total counter", text, StringComparison.Ordinal);
+        Assert.Contains("callgrains_push_items_total{", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -13,7 +13,12 @@ namespace CallGrains.Api.Tests;
 public sealed class PostgresApiFixture : ApiFixture
 {
     private readonly PostgresServer _postgres = new();
-    private IHost? _silo;
+    private WebApplication? _silo;
+
+    /// <summary>The silo host's own HTTP endpoint (/metrics, /health/*, /dashboard) and its services.</summary>
+    public override Uri NodeWithGrains => new(_silo!.Urls.First());
+
+    public override IServiceProvider ServicesWithGrains => _silo!.Services;
 
     protected override async Task<IEnumerable<string>> PrepareAsync()
     {
@@ -26,7 +31,7 @@ public sealed class PostgresApiFixture : ApiFixture
             "--CallGrains:Cluster:ServiceId=api-tests",
             "--Logging:LogLevel:Default=Warning",
         ];
-        _silo = SiloHost.Build([.. cluster, $"--CallGrains:Cluster:SiloPort={FreePort()}", $"--CallGrains:Cluster:GatewayPort={FreePort()}"]);
+        _silo = SiloHost.Build([.. cluster, $"--CallGrains:Cluster:SiloPort={FreePort()}", $"--CallGrains:Cluster:GatewayPort={FreePort()}", "--urls=http://127.0.0.1:0"]);
         await _silo.StartAsync();
         return cluster;
     }
@@ -47,7 +52,7 @@ public sealed class PostgresApiFixture : ApiFixture
         if (_silo is not null)
         {
             await _silo.StopAsync();
-            _silo.Dispose();
+            await _silo.DisposeAsync();
         }
         await _postgres.DisposeAsync();
     }

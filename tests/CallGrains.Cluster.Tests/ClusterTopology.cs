@@ -13,7 +13,7 @@ public sealed class ClusterTopology : IAsyncDisposable
     public const string ApiKey = "cluster-test-key";
 
     private readonly Dictionary<string, string> _environment;
-    private readonly List<(int SiloPort, int GatewayPort)> _siloPorts = [];
+    private readonly List<(int SiloPort, int GatewayPort, int HttpPort)> _siloPorts = [];
     private readonly int _apiPort = FreePort();
 
     private ClusterTopology(string connectionString)
@@ -33,12 +33,15 @@ public sealed class ClusterTopology : IAsyncDisposable
     public ServiceProcess? Api { get; private set; }
     public Uri ApiUrl => new($"http://127.0.0.1:{_apiPort}/");
 
+    /// <summary>Silo <paramref name="index"/>'s own HTTP endpoint: /metrics, /health/*, /dashboard.</summary>
+    public Uri SiloUrl(int index) => new($"http://127.0.0.1:{_siloPorts[index].HttpPort}/");
+
     public static async Task<ClusterTopology> StartAsync(PostgresServer postgres, int silos)
     {
         var topology = new ClusterTopology(await postgres.CreateDatabaseAsync());
         var (exitCode, output) = await RunAsync(Role.Silo, topology._environment, "migrate");
         Assert.True(exitCode == 0, "schema step failed: " + output);
-        for (var i = 0; i < silos; i++) topology._siloPorts.Add((FreePort(), FreePort()));
+        for (var i = 0; i < silos; i++) topology._siloPorts.Add((FreePort(), FreePort(), FreePort()));
         topology.Silos = new ServiceProcess?[silos];
         for (var i = 0; i < silos; i++) topology.StartSilo(i);
         topology.StartApi();
@@ -48,16 +51,17 @@ public sealed class ClusterTopology : IAsyncDisposable
 
     public void StartSilo(int index)
     {
-        var (siloPort, gatewayPort) = _siloPorts[index];
+        var (siloPort, gatewayPort, httpPort) = _siloPorts[index];
         Silos[index] = Start(Role.Silo, new Dictionary<string, string>(_environment)
         {
             ["CallGrains__Cluster__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CallGrains__Cluster__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ASPNETCORE_URLS"] = SiloUrl(index).ToString().TrimEnd('/'),
         });
     }
 
     public void StartApi() =>
-        Api = Start(Role.Api, new Dictionary<string, string>(_environment) { ["Urls"] = ApiUrl.ToString().TrimEnd('/') });
+        Api = Start(Role.Api, new Dictionary<string, string>(_environment) { ["ASPNETCORE_URLS"] = ApiUrl.ToString().TrimEnd('/') });
 
     public Task WaitUntilReadyAsync() => ServiceProcess.WaitUntilReadyAsync(ApiUrl,
         () => "API:\n" + Api?.Output + "\nSilos:\n" + string.Join("\n---\n", Silos.Select(s => s?.Output)));

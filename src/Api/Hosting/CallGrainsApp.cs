@@ -14,7 +14,9 @@ public static class CallGrainsApp
     /// <param name="configure">Runs after the service's own registrations, so a test can replace one of them.</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json is read from next to the assembly, wherever the process is started from (the image
+        // runs "dotnet api/CallGrains.Api.dll" from /app).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var options = builder.AddCallGrainsOptions();
         builder.AddCallGrainsOrleans(options);
         builder.AddCallGrainsHttp(options);

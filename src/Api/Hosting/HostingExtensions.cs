@@ -1,7 +1,12 @@
 using CallGrains.Api.Calls;
 using CallGrains.Api.Operations;
 using CallGrains.Domain.Calls;
+using CallGrains.Api.Reference;
 using CallGrains.Hosting;
+using CallGrains.Operability.Access;
+using CallGrains.Operability.Dashboard;
+using CallGrains.Operability.Health;
+using CallGrains.Operability.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace CallGrains.Api.Hosting;
@@ -48,14 +53,18 @@ public static class HostingExtensions
                     "or set CallGrains:AllowAnonymous=true to serve them without keys on purpose.");
             builder.UseOrleansClient(client => client
                 .UseCallGrainsCluster(cluster)
-                .UseCallGrainsPostgresClustering(connectionString));
+                .UseCallGrainsPostgresClustering(connectionString)
+                .AddActivityPropagation()
+                .AddCallGrainsDashboard());
             builder.Services.AddCallGrainsPostgresReads(connectionString);
             return builder;
         }
 
         builder.UseOrleans(silo => silo
             .UseLocalhostClustering(options.Embedded.SiloPort, options.Embedded.GatewayPort)
-            .UseCallGrainsInMemoryStorage());
+            .UseCallGrainsInMemoryStorage()
+            .AddActivityPropagation()
+            .AddCallGrainsDashboard());
         builder.Services.AddHostedService<EmbeddedModeNotice>();
         return builder;
     }
@@ -65,8 +74,10 @@ public static class HostingExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<StoreOutageHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => CallJson.Configure(o.SerializerOptions));
-        builder.Services.AddOpenApi();
-        builder.Services.AddSingleton<PushMetrics>();
+        builder.Services.AddCallGrainsApiReference();
+        builder.AddCallGrainsTelemetry("callgrains-api");
+        builder.Services.AddCallGrainsHealthChecks();
+        builder.Services.AddSingleton<IApiKeys, ConfiguredApiKeys>();
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes);
         return builder;
@@ -76,8 +87,16 @@ public static class HostingExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // The dashboard and the reference page are as open as the business endpoints: keyed when those are.
+        app.UseBearerKeyFor(DashboardExtensions.Path, ApiReference.DocsPath);
         return app;
     }
+}
+
+/// <summary>The business keys as configured now (the options monitor follows reloads).</summary>
+internal sealed class ConfiguredApiKeys(IOptionsMonitor<CallGrainsOptions> options) : IApiKeys
+{
+    public IReadOnlyList<string> Current => options.CurrentValue.ConfiguredApiKeys;
 }
 
 /// <summary>Says once, loudly, that the embedded default keeps nothing across restarts.</summary>

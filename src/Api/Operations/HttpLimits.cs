@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using CallGrains.Api.Hosting;
 using CallGrains.Api.Pushes;
 using CallGrains.Hosting;
+using CallGrains.Telemetry;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -53,6 +54,7 @@ public static class HttpLimitsExtensions
                 var response = rejected.HttpContext.Response;
                 response.StatusCode = StatusCodes.Status429TooManyRequests;
                 response.Headers.RetryAfter = "1";
+                rejected.HttpContext.RequestServices.GetRequiredService<CallGrainsMetrics>().Push(null, PushResults.TooManyRequests);
                 await Problems.TooManyRequests().ExecuteAsync(rejected.HttpContext);
             };
         });

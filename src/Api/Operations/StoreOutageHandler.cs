@@ -1,5 +1,7 @@
 using CallGrains.Api.Hosting;
+using CallGrains.Api.Pushes;
 using CallGrains.Storage;
+using CallGrains.Telemetry;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +14,7 @@ namespace CallGrains.Api.Operations;
 public sealed partial class StoreOutageHandler(
     IProblemDetailsService problems,
     IOptions<CallGrainsOptions> options,
-    PushMetrics metrics,
+    CallGrainsMetrics metrics,
     ILogger<StoreOutageHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
@@ -32,6 +34,8 @@ public sealed partial class StoreOutageHandler(
 
         LogOutage(logger, exception, context.Request.Path);
         metrics.StoreOutage();
+        if (context.Request.Path.StartsWithSegments(PushEndpoints.PathBase))
+            metrics.Push(context.Items[PushEndpoints.EventTypeItem] as string, PushResults.Unavailable);
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.RetryAfter = options.Value.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await problems.TryWriteAsync(new ProblemDetailsContext

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using CallGrains.Api.Hosting;
 using CallGrains.Api.Operations;
 using CallGrains.Domain.Pushes;
 using CallGrains.Sessions;
+using CallGrains.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -14,9 +16,14 @@ namespace CallGrains.Api.Pushes;
 /// </summary>
 public static class PushEndpoints
 {
+    public const string PathBase = "/v1/huawei";
+
+    /// <summary>The push's event type, for whoever answers it after the endpoint (a 503 is written by the exception handler).</summary>
+    public const string EventTypeItem = "callgrains.event_type";
+
     public static WebApplication MapPushEndpoints(this WebApplication app)
     {
-        var pushes = app.MapGroup("/v1/huawei").WithTags("Pushes")
+        var pushes = app.MapGroup(PathBase).WithTags("Pushes")
             .RequireRateLimiting(HttpLimits.PushPolicy)
             .AddEndpointFilter<RequestTimeoutFilter>();
         pushes.MapPost("/status", ReceiveAsync).WithName("PushStatus");
@@ -29,44 +36,50 @@ public static class PushEndpoints
         HttpContext http,
         IGrainFactory grains,
         [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
-        PushMetrics metrics,
+        CallGrainsMetrics metrics,
         PushAuthentication authentication,
         IOptions<CallGrainsOptions> options)
     {
+        var started = Stopwatch.GetTimestamp();
         var verdict = authentication.Check(http.Request);
         if (verdict.Refused)
         {
-            metrics.Rejected();
+            metrics.Push(null, PushResults.Unauthorized);
             return Problems.Unauthorized($"The push's signature was not accepted: {verdict.Reason}.");
         }
 
         var limit = options.Value.MaxBodyBytes;
         if (http.Request.ContentLength > limit)
         {
-            metrics.Rejected();
+            metrics.Push(null, PushResults.Rejected);
             return Problems.TooLarge(limit);
         }
 
         var body = await ReadBodyAsync(http, limit);
         if (body is null)
         {
-            metrics.Rejected();
+            metrics.Push(null, PushResults.Rejected);
             return Problems.TooLarge(limit);
         }
 
         var parsed = PushEnvelope.Parse(body.Value, clock.GetUtcNow(), verdict.Flag);
         if (!parsed.Accepted)
         {
-            metrics.Rejected();
+            metrics.Push(null, PushResults.Rejected);
             return Problems.BadRequest(parsed.Rejection!);
         }
 
         // Acknowledge only when every item returned, i.e. every item is committed. A failure propagates
         // to the exception handler as a 503, and a retry is harmless because stored items are duplicates.
+        var eventType = parsed.Items![0].EventType;
+        http.Items[EventTypeItem] = eventType;
         var results = await Task.WhenAll(parsed.Items!.Select(item => grains.GetCallSession(item.SessionId).RecordAsync(item)));
 
         var duplicates = results.Count(r => r.Duplicate);
-        metrics.Accepted(results.Length - duplicates, duplicates);
+        metrics.Items(eventType, results.Length - duplicates, duplicates);
+        metrics.Push(eventType, duplicates == results.Length ? PushResults.Duplicate : PushResults.Stored);
+        if (verdict.Flag is not null) metrics.Unverified();
+        metrics.Acknowledged(Stopwatch.GetElapsedTime(started));
         return TypedResults.Ok(PushAck.Success);
     }
 
