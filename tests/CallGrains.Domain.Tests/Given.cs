@@ -40,9 +40,11 @@ internal static class Given
     public static CallFacts Add(CallFacts facts, PushItem item) => CallFold.Add(facts, ItemReading.Of(item));
 
     /// <summary>The view of a set of items: each distinct key merged once, whatever order and repetition they came in.</summary>
-    public static CallView Fold(IEnumerable<PushItem> items, string session = Session)
+    public static CallView Fold(IEnumerable<PushItem> items, string session = Session) => Fold(items, SessionLimits.Default, session);
+
+    public static CallView Fold(IEnumerable<PushItem> items, SessionLimits limits, string session = Session)
     {
-        var facts = CallFacts.Empty(session);
+        var facts = CallFacts.Empty(session, limits);
         foreach (var reading in items.Select(ItemReading.Of).DistinctBy(r => r.Key)) facts = CallFold.Add(facts, reading);
         return CallRendering.View(facts);
     }

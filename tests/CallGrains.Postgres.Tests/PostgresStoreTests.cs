@@ -232,6 +232,29 @@ public sealed class PostgresStoreTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task An_item_kept_past_the_session_limit_reads_back_unfolded_and_makes_no_change()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+        var memory = new InMemoryStore();
+        CallAppend[] appends =
+        [
+            Append(Entry("s-1", "k-1"), Row("s-1", version: 1, T0)),
+            new(Entry("s-1", "k-2") with { Folded = false }, Row("s-1", version: 1, T0), ChangeType: null),
+        ];
+
+        foreach (var append in appends)
+        {
+            await db.Store.AppendAsync(append);
+            await memory.AppendAsync(append);
+        }
+
+        Assert.Equal([true, false], (await db.Store.ReadSessionAsync("s-1")).Select(e => e.Folded));
+        Assert.Equal(await memory.ReadSessionAsync("s-1"), await db.Store.ReadSessionAsync("s-1"));
+        Assert.Single(await db.Store.ReadAsync(new ChangeQuery()));
+        Assert.Single(await memory.ReadAsync(new ChangeQuery()));
+    }
+
+    [Fact]
     public async Task Times_read_back_unchanged_when_the_session_time_zone_is_not_utc()
     {
         await using var db = await StoreDatabase.CreateAsync(server);

@@ -34,7 +34,13 @@ public sealed record CallFacts(
     /// <summary>A call is final once it has a CDR: the platform's record of how it went.</summary>
     public bool Final => Cdr is not null;
 
-    public static CallFacts Empty(string sessionId) => new(
+    /// <summary>What this session may hold; the fold cuts to it.</summary>
+    public SessionLimits Limits { get; init; } = SessionLimits.Default;
+
+    /// <summary>A limit cut something: problems, legs or CDR fields past their cap, or items past the session's.</summary>
+    public bool Capped { get; init; }
+
+    public static CallFacts Empty(string sessionId, SessionLimits? limits = null) => new(
         sessionId,
         Version: 0,
         ImmutableSortedDictionary.Create<string, LegFacts>(StringComparer.Ordinal),
@@ -46,7 +52,10 @@ public sealed record CallFacts(
         UserData: null,
         Caller: null,
         ImmutableSortedSet.Create<string>(StringComparer.Ordinal),
-        ImmutableSortedDictionary.Create<string, UnverifiedItem>(StringComparer.Ordinal));
+        ImmutableSortedDictionary.Create<string, UnverifiedItem>(StringComparer.Ordinal))
+    {
+        Limits = limits ?? SessionLimits.Default,
+    };
 }
 
 /// <summary>

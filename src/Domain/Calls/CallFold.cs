@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using CallGrains.Domain.Pushes;
 
 namespace CallGrains.Domain.Calls;
@@ -16,11 +17,26 @@ public static class CallFold
     /// </summary>
     public static CallFacts Add(CallFacts facts, ItemReading item)
     {
-        facts = facts with { Version = facts.Version + 1, Problems = facts.Problems.Union(item.Problems) };
+        facts = WithinLimits(Merge(facts with { Version = facts.Version + 1, Problems = facts.Problems.Union(item.Problems) }, item));
+        return facts;
+    }
+
+    /// <summary>An item past the session's item limit arrived: it is journaled, not merged, and the view says so.</summary>
+    public static CallFacts Surplus(CallFacts facts) => facts with { Capped = true };
+
+    private static CallFacts Merge(CallFacts facts, ItemReading item)
+    {
         if (item.Quarantined is { } unverified)
             return facts with { Unverified = facts.Unverified.SetItem(item.Key, unverified) };
         if (item.Cdr is { } cdr)
-            return facts with { Cdr = MostComplete(facts.Cdr, new Picked<CdrView>(cdr, item.Key, cdr.CallEndTime, item.CdrCompleteness)) };
+        {
+            var kept = LimitExtra(cdr, facts.Limits);
+            return facts with
+            {
+                Cdr = MostComplete(facts.Cdr, new Picked<CdrView>(kept, item.Key, cdr.CallEndTime, item.CdrCompleteness)),
+                Capped = facts.Capped || !ReferenceEquals(kept, cdr),
+            };
+        }
 
         facts = facts with { UserData = Least(facts.UserData, item.UserData) };
         if (item.Status is not { } status) return facts;
@@ -42,6 +58,26 @@ public static class CallFold
             _ => WithLeg(facts, status),
         };
     }
+
+    /// <summary>
+    /// Keeps the least problems and legs (ordinal order). The least N of a union is the least N of the least N of
+    /// each part, and a set only grows, so what is kept and whether anything was cut do not depend on arrival order.
+    /// </summary>
+    private static CallFacts WithinLimits(CallFacts facts)
+    {
+        var limits = facts.Limits;
+        if (facts.Problems.Count > limits.MaxProblems)
+            facts = facts with { Problems = facts.Problems.Except(facts.Problems.Skip(limits.MaxProblems).ToList()), Capped = true };
+        if (facts.Legs.Count > limits.MaxLegs)
+            facts = facts with { Legs = facts.Legs.RemoveRange(facts.Legs.Keys.Skip(limits.MaxLegs).ToList()), Capped = true };
+        return facts;
+    }
+
+    /// <summary>A CDR's unknown fields, cut to the least names; a cut one marks the CDR (and so the call) capped.</summary>
+    private static CdrView LimitExtra(CdrView cdr, SessionLimits limits) =>
+        cdr.Extra is { } extra && extra.Count > limits.MaxExtraCdrFields
+            ? cdr with { Extra = extra.OrderBy(p => p.Key, StringComparer.Ordinal).Take(limits.MaxExtraCdrFields).ToImmutableSortedDictionary(StringComparer.Ordinal) }
+            : cdr;
 
     private static CallFacts WithLeg(CallFacts facts, StatusEvent status)
     {

@@ -58,6 +58,7 @@ public static class CallRendering
             facts.Caller ?? cdr?.CallerNum)
         {
             Unverified = [.. facts.Unverified.Values],
+            Capped = facts.Capped,
         };
     }
 

@@ -34,6 +34,9 @@ public sealed record CallView(
 
     /// <summary>Items that failed a check (e.g. a signature): stored and listed here, but they decide nothing in the view.</summary>
     public IReadOnlyList<UnverifiedItem> Unverified { get; init; } = [];
+
+    /// <summary>A session limit cut something (<see cref="SessionLimits"/>): what the view shows is not everything that arrived.</summary>
+    public bool Capped { get; init; }
 }
 
 /// <summary>An item kept but not believed: its event type and why it was not verified.</summary>

@@ -1,4 +1,5 @@
 using CallGrains.Requests;
+using CallGrains.Sessions;
 using CallGrains.Storage;
 using CallGrains.Storage.InMemory;
 using CallGrains.Telemetry;
@@ -47,6 +48,7 @@ public static class CallGrainsSiloExtensions
     public static IServiceCollection AddCallGrainsLimits(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<RequestLimits>(configuration, RequestLimits.Section);
+        services.AddValidatedOptions<SessionLimitOptions>(configuration, SessionLimitOptions.Section);
         return services;
     }
 

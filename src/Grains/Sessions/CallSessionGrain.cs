@@ -6,6 +6,7 @@ using CallGrains.Domain.Pushes;
 using CallGrains.Storage;
 using CallGrains.Telemetry;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CallGrains.Sessions;
 
@@ -15,7 +16,11 @@ namespace CallGrains.Sessions;
 /// Holds the facts only (no rendered view), because a silo holds one activation per active call.
 /// </summary>
 public sealed class CallSessionGrain(
-    IPushJournal journal, IJournalReader reader, CallGrainsMetrics metrics, ILogger<CallSessionGrain> logger)
+    IPushJournal journal,
+    IJournalReader reader,
+    IOptions<SessionLimitOptions> limits,
+    CallGrainsMetrics metrics,
+    ILogger<CallSessionGrain> logger)
     : Grain, ICallSessionGrain
 {
     private readonly HashSet<string> _itemKeys = new(StringComparer.Ordinal);
@@ -31,16 +36,21 @@ public sealed class CallSessionGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _sessionId = CallSessionKey.SessionIdOf(this.GetPrimaryKeyString());
-        _facts = CallFacts.Empty(_sessionId);
+        _facts = CallFacts.Empty(_sessionId, limits.Value.ToLimits());
         var entries = await StoreGuard.RunAsync(() => reader.ReadSessionAsync(_sessionId, cancellationToken), logger, _sessionId);
         foreach (var entry in entries)
         {
+            _updatedAt = entry.Item.ReceivedAt;
+            if (!entry.Folded)
+            {
+                _facts = CallFold.Surplus(_facts);
+                continue;
+            }
             if (!_itemKeys.Add(entry.ItemKey)) continue;
             var reading = ItemReading.Of(entry.Item);
             _facts = CallFold.Add(_facts, reading);
             if (_itemKeys.Count == 1) _firstReceivedAt = entry.Item.ReceivedAt;
             _latestEventAt = Later(_latestEventAt, reading.Status?.Timestamp);
-            _updatedAt = entry.Item.ReceivedAt;
         }
         if (_updatedAt is not null) _viewShape = ShapeOf(CallRendering.View(_facts));
         _itemKeys.TrimExcess();
@@ -51,6 +61,7 @@ public sealed class CallSessionGrain(
         var reading = ItemReading.Of(item);
         if (_itemKeys.Contains(reading.Key))
             return new RecordResult(Duplicate: true, ChangedView: false, Version: _facts.Version);
+        if (_facts.Version >= _facts.Limits.MaxItems) return await RecordSurplusAsync(item, reading);
 
         var facts = CallFold.Add(_facts, reading);
         var firstReceivedAt = _itemKeys.Count == 0 ? item.ReceivedAt : _firstReceivedAt;
@@ -71,6 +82,25 @@ public sealed class CallSessionGrain(
         Measure(reading, item, facts, view);
         _itemKeys.Add(reading.Key);
         (_facts, _firstReceivedAt, _updatedAt, _viewShape) = (facts, firstReceivedAt, item.ReceivedAt, shape);
+        return new RecordResult(Duplicate: false, ChangedView: changed, Version: view.Version);
+    }
+
+    /// <summary>
+    /// An item past the session's item limit: acknowledged and journaled (a refused status push is lost for good), but
+    /// not folded, and its key is not remembered, so that a flood cannot grow the activation either; a re-sent one is
+    /// a no-op in the store. The view only learns that it is capped, which changes nothing else: no version, no change.
+    /// </summary>
+    private async Task<RecordResult> RecordSurplusAsync(PushItem item, ItemReading reading)
+    {
+        var facts = CallFold.Surplus(_facts);
+        var view = CallRendering.View(facts) with { UpdatedAt = item.ReceivedAt };
+        var changed = !_facts.Capped;
+        var entry = new JournalEntry(item, reading.Key, changed, Folded: false);
+        var row = CallRow.Of(view, _firstReceivedAt, JsonSerializer.Serialize(view, CallJson.Options));
+        await StoreGuard.RunAsync(() => journal.AppendAsync(new CallAppend(entry, row, ChangeType: null)), logger, _sessionId);
+
+        (_facts, _updatedAt) = (facts, item.ReceivedAt);
+        if (changed) _viewShape = ShapeOf(view);
         return new RecordResult(Duplicate: false, ChangedView: changed, Version: view.Version);
     }
 

@@ -8,7 +8,8 @@ namespace CallGrains.Storage;
 /// <summary>A push item as the journal holds it: the truth a call's view is re-derived from.</summary>
 /// <param name="ItemKey">The item's identity (<see cref="ItemReading.Key"/>): a session never journals the same key twice.</param>
 /// <param name="ChangedView">Whether the item changed the view (beyond its version) when it arrived.</param>
-public sealed record JournalEntry(PushItem Item, string ItemKey, bool ChangedView)
+/// <param name="Folded">False for an item that arrived past the session's item limit: kept, never folded.</param>
+public sealed record JournalEntry(PushItem Item, string ItemKey, bool ChangedView, bool Folded = true)
 {
     public string SessionId => Item.SessionId;
 }
@@ -17,10 +18,13 @@ public sealed record JournalEntry(PushItem Item, string ItemKey, bool ChangedVie
 /// Everything one stored item writes, in one transaction: its journal entry, the call's projection row at the
 /// new version, and the change that version makes in the feed.
 /// </summary>
-/// <param name="ChangeType">A <see cref="ChangeTypes"/> value.</param>
-public sealed record CallAppend(JournalEntry Entry, CallRow Call, string ChangeType)
+/// <param name="ChangeType">A <see cref="ChangeTypes"/> value; null for an item that did not raise the version
+/// (one past the session's item limit), which makes no change.</param>
+public sealed record CallAppend(JournalEntry Entry, CallRow Call, string? ChangeType)
 {
-    public CallChange ToChange(long seq) => new(seq, ChangeType, Call.SessionId, Call.Version, Call.UserData, Entry.Item.ReceivedAt, Call.ViewJson);
+    public CallChange? ToChange(long seq) => ChangeType is { } type
+        ? new(seq, type, Call.SessionId, Call.Version, Call.UserData, Entry.Item.ReceivedAt, Call.ViewJson)
+        : null;
 }
 
 /// <summary>The queryable projection of one call: filter columns plus the view as JSON.</summary>

@@ -19,19 +19,20 @@ public static class CallAppends
     private const string JournalAndChangesSql = """
         WITH input AS (
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::boolean[], $7::text[],
-                                 $8::text[], $9::integer[], $10::text[], $11::text[])
+                                 $8::text[], $9::integer[], $10::text[], $11::text[], $12::boolean[])
                 WITH ORDINALITY AS a(session_id, item_key, event_type, body, received_at, changed_view, flag,
-                                     change_type, version, user_data, view_json, arrival)
+                                     change_type, version, user_data, view_json, folded, arrival)
         ),
         journaled AS (
-            INSERT INTO callgrains_journal (session_id, item_key, event_type, body, received_at, changed_view, flag)
-            SELECT session_id, item_key, event_type, body, received_at, changed_view, flag FROM input ORDER BY arrival
+            INSERT INTO callgrains_journal (session_id, item_key, event_type, body, received_at, changed_view, flag, folded)
+            SELECT session_id, item_key, event_type, body, received_at, changed_view, flag, folded FROM input ORDER BY arrival
             ON CONFLICT (session_id, item_key) DO NOTHING
             RETURNING session_id, item_key
         ),
         new_changes AS (
             SELECT DISTINCT ON (i.session_id, i.item_key) i.*
             FROM input i JOIN journaled j ON j.session_id = i.session_id AND j.item_key = i.item_key
+            WHERE i.change_type IS NOT NULL
             ORDER BY i.session_id, i.item_key, i.arrival
         ),
         feed AS (
@@ -89,16 +90,13 @@ public static class CallAppends
         command.Parameters.Add(TextArray(appends.Select(a => a.Entry.Item.EventType)));
         command.Parameters.Add(TextArray(appends.Select(a => a.Entry.Item.Body)));
         command.Parameters.Add(TimeArray(appends.Select(a => a.Entry.Item.ReceivedAt)));
-        command.Parameters.Add(new NpgsqlParameter<bool[]>
-        {
-            TypedValue = [.. appends.Select(a => a.Entry.ChangedView)],
-            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean,
-        });
+        command.Parameters.Add(BooleanArray(appends.Select(a => a.Entry.ChangedView)));
         command.Parameters.Add(TextArray(appends.Select(a => a.Entry.Item.Flag)));
         command.Parameters.Add(TextArray(appends.Select(a => a.ChangeType)));
         command.Parameters.Add(IntegerArray(appends.Select(a => a.Call.Version)));
         command.Parameters.Add(TextArray(appends.Select(a => a.Call.UserData)));
         command.Parameters.Add(TextArray(appends.Select(a => a.Call.ViewJson)));
+        command.Parameters.Add(BooleanArray(appends.Select(a => a.Entry.Folded)));
         return command;
     }
 
@@ -109,11 +107,7 @@ public static class CallAppends
         command.Parameters.Add(TextArray(rows.Select(r => r.UserData)));
         command.Parameters.Add(TextArray(rows.Select(r => ContractWords.Of(r.Status))));
         command.Parameters.Add(TextArray(rows.Select(r => r.Outcome is { } o ? ContractWords.Of(o) : null)));
-        command.Parameters.Add(new NpgsqlParameter<bool[]>
-        {
-            TypedValue = [.. rows.Select(r => r.Final)],
-            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean,
-        });
+        command.Parameters.Add(BooleanArray(rows.Select(r => r.Final)));
         command.Parameters.Add(TimeArray(rows.Select(r => r.FirstReceivedAt)));
         command.Parameters.Add(TimeArray(rows.Select(r => r.UpdatedAt)));
         command.Parameters.Add(IntegerArray(rows.Select(r => r.Version)));
@@ -137,6 +131,12 @@ public static class CallAppends
         }
         return [.. latest.Values];
     }
+
+    private static NpgsqlParameter<bool[]> BooleanArray(IEnumerable<bool> values) => new()
+    {
+        TypedValue = [.. values],
+        NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean,
+    };
 
     private static NpgsqlParameter<int[]> IntegerArray(IEnumerable<int> values) => new()
     {

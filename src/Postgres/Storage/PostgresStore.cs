@@ -45,7 +45,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         var command = dataSource.CreateCommand("""
-            SELECT item_key, event_type, body, received_at, changed_view, flag
+            SELECT item_key, event_type, body, received_at, changed_view, flag, folded
             FROM callgrains_journal
             WHERE session_id = $1
             ORDER BY seq
@@ -55,7 +55,8 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource)
             new PushItem(sessionId, reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3),
                 reader.IsDBNull(5) ? null : reader.GetString(5)),
             reader.GetString(0),
-            reader.GetBoolean(4)), cancellationToken);
+            reader.GetBoolean(4),
+            reader.GetBoolean(6)), cancellationToken);
     }
 
     public async Task<CallPage> ListAsync(CallQuery query, CancellationToken cancellationToken = default)

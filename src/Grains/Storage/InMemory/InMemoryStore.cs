@@ -20,7 +20,7 @@ public sealed class InMemoryStore(ChangeSignal? signal = null)
     public Task AppendAsync(CallAppend append, CancellationToken cancellationToken = default)
     {
         var (entry, call) = (append.Entry, append.Call);
-        var journaled = false;
+        var changed = false;
         lock (_gate)
         {
             if (!_journal.TryGetValue(entry.SessionId, out var entries))
@@ -29,13 +29,16 @@ public sealed class InMemoryStore(ChangeSignal? signal = null)
             if (!entries.Exists(e => e.ItemKey == entry.ItemKey))
             {
                 entries.Add(entry);
-                _changes.Add(append.ToChange(_changes.Count == 0 ? 1 : _changes[^1].Seq + 1));
-                journaled = true;
+                if (append.ToChange(_changes.Count + 1) is { } change)
+                {
+                    _changes.Add(change);
+                    changed = true;
+                }
             }
             if (!_calls.TryGetValue(call.SessionId, out var existing) || existing.Version <= call.Version)
                 _calls[call.SessionId] = call;
         }
-        if (journaled) signal?.Pulse();
+        if (changed) signal?.Pulse();
         return Task.CompletedTask;
     }
 
