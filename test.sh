@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every CallGrains test. Installs what the tests need when it is missing: the PostgreSQL server
-# binaries (Debian's packages) for the database tests, which start their own throwaway server.
+# binaries (Debian's packages) for the database tests, which start their own throwaway server, and
+# Debian's Chromium with its chromedriver for the console's browser tests.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -22,6 +23,16 @@ if [ -z "${CALLGRAINS_TEST_PG:-}" ] && ! find_pg_bin >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q postgresql
+fi
+if [ ! -x "${CALLGRAINS_CHROMIUM:-/usr/bin/chromium}" ] || [ ! -x "${CALLGRAINS_CHROMEDRIVER:-/usr/bin/chromedriver}" ]; then
+  echo "test.sh: Chromium or chromedriver not found; installing Debian's chromium and chromium-driver packages"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test.sh: need root to run apt-get (or set CALLGRAINS_CHROMIUM / CALLGRAINS_CHROMEDRIVER)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q chromium chromium-driver
 fi
 if [ -z "${CALLGRAINS_TEST_PG:-}" ]; then
   CALLGRAINS_PG_BIN="$(find_pg_bin)"
