@@ -77,6 +77,7 @@ public static class HostingExtensions
         builder.Services.AddCallGrainsApiReference();
         builder.AddCallGrainsTelemetry("callgrains-api");
         builder.Services.AddCallGrainsHealthChecks();
+        builder.Services.AddHostedService<StuckCallGauge>();
         builder.Services.AddSingleton<IApiKeys, ConfiguredApiKeys>();
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes);
