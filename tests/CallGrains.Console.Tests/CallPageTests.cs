@@ -37,6 +37,9 @@ public sealed class CallPageTests(ConsoleFixture console)
         Assert.Equal(OutOfOrderRows, arrivals.Where(r => r.GetAttribute("class")!.Contains("is-order", StringComparison.Ordinal))
             .Select(r => r.FindElement(By.CssSelector("td")).Text));
         Assert.Contains("out of order", arrivals[1].Text, StringComparison.Ordinal);
+        // After the CDR, the status pushes only repeat what it said.
+        Assert.Equal(["5", "6", "7", "8"], arrivals.Where(r => r.GetAttribute("class")!.Contains("is-nochange", StringComparison.Ordinal))
+            .Select(r => r.FindElement(By.CssSelector("td")).Text));
         Assert.Equal(OutOfOrderRows.Length, driver.FindElements(By.CssSelector("#ladder-chart circle.ladder-order")).Count);
 
         console.Screenshot("console-call", height: 1900);
@@ -45,6 +48,22 @@ public sealed class CallPageTests(ConsoleFixture console)
         var details = arrivals[0].FindElement(By.TagName("details"));
         details.FindElement(By.TagName("summary")).Click();
         Assert.Contains("\"eventType\": \"disconnect\"", details.FindElement(By.TagName("pre")).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACdrArrivingLongAfterTheHangupIsMarkedLate()
+    {
+        var call = SampleCall.Load("callback-connected");
+        await console.PushAsync(call.Pushes.Take(7));
+        console.Clock.Advance(TimeSpan.FromMinutes(20));
+        await console.PushAsync(call.Pushes.Skip(7));
+
+        console.Open($"/console/calls/{Uri.EscapeDataString(call.SessionId)}");
+
+        var cdr = console.Eventually(() => console.Driver.FindElements(By.CssSelector("#arrivals tbody tr[data-event-type='fee']")).FirstOrDefault(), "the CDR's arrival");
+        Assert.Contains("is-late", cdr.GetAttribute("class"), StringComparison.Ordinal);
+        Assert.Contains("late CDR: 20 min", cdr.Text, StringComparison.Ordinal);
+        Assert.Empty(console.Driver.FindElements(By.CssSelector("#arrivals tbody tr.is-order")));
     }
 
     [Fact]

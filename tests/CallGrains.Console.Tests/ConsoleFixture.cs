@@ -26,6 +26,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
     private WebApplication? _app;
     private Browser? _browser;
 
+    /// <summary>The service clock (when a push is received); moving it makes a push arrive "later".</summary>
+    public MovableClock Clock { get; } = new();
+
     public Uri BaseAddress { get; private set; } = null!;
     public HttpClient Client { get; private set; } = null!;
     public HttpClient Anonymous { get; private set; } = null!;
@@ -38,7 +41,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
             "--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", $"--CallGrains:ApiKeys:0={ApiKey}",
             $"--CallGrains:Embedded:SiloPort={FreePort()}", $"--CallGrains:Embedded:GatewayPort={FreePort()}",
         ];
-        _app = CallGrainsApp.Build(args);
+        _app = CallGrainsApp.Build(args, builder => builder.Services.AddKeyedSingleton<TimeProvider>(ServiceClock.Key, Clock));
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         Client = new HttpClient { BaseAddress = BaseAddress };
@@ -132,6 +135,16 @@ public sealed class ConsoleFixture : IAsyncLifetime
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
+
+/// <summary>The real clock plus an offset that only grows.</summary>
+public sealed class MovableClock : TimeProvider
+{
+    private long _offsetTicks;
+
+    public override DateTimeOffset GetUtcNow() => TimeProvider.System.GetUtcNow().AddTicks(Interlocked.Read(ref _offsetTicks));
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
 }
 
 [CollectionDefinition(Name)]
