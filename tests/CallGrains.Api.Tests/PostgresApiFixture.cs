@@ -10,8 +10,11 @@ namespace CallGrains.Api.Tests;
 /// host on it (ADO.NET clustering, storage and reminders) and the API as a stateless client of that cluster.
 /// A store outage is PostgreSQL actually stopped.
 /// </summary>
-public sealed class PostgresApiFixture : ApiFixture
+public class PostgresApiFixture : ApiFixture
 {
+    /// <summary>Settings for the silo host only (the API gets <see cref="ApiFixture.Settings"/>).</summary>
+    protected virtual IEnumerable<string> SiloSettings => [];
+
     private readonly PostgresServer _postgres = new();
     private WebApplication? _silo;
 
@@ -31,7 +34,7 @@ public sealed class PostgresApiFixture : ApiFixture
             "--CallGrains:Cluster:ServiceId=api-tests",
             "--Logging:LogLevel:Default=Warning",
         ];
-        _silo = SiloHost.Build([.. cluster, $"--CallGrains:Cluster:SiloPort={FreePort()}", $"--CallGrains:Cluster:GatewayPort={FreePort()}", "--urls=http://127.0.0.1:0"]);
+        _silo = SiloHost.Build([.. cluster, .. SiloSettings, $"--CallGrains:Cluster:SiloPort={FreePort()}", $"--CallGrains:Cluster:GatewayPort={FreePort()}", "--urls=http://127.0.0.1:0"]);
         await _silo.StartAsync();
         return cluster;
     }

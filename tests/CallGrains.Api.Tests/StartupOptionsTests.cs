@@ -49,6 +49,8 @@ public sealed class StartupOptionsTests
     [InlineData("CallGrains:PushAuthentication:MaxRememberedNonces", "10")]
     [InlineData("CallGrains:Limits:MaxCallsPerUserData", "0")]             // RequestLimits (read by the embedded silo's grains)
     [InlineData("CallGrains:Limits:MaxCallsPerUserData", "100001")]
+    [InlineData("CallGrains:Webhooks:MaxConcurrentSessions", "0")]         // WebhookOptions (the API and the embedded silo)
+    [InlineData("CallGrains:Webhooks:DisableAfter", "00:00:00")]
     public async Task The_embedded_api_with_an_out_of_range_setting_refuses_to_start_and_names_the_key(string key, string value)
     {
         var error = await StartupFailureAsync(() => CallGrainsApp.Build(EmbeddedApi($"--{key}={value}")));
@@ -83,6 +85,8 @@ public sealed class StartupOptionsTests
     [InlineData("CallGrains:Cluster:ProbeTimeoutSeconds", "61", false)]
     [InlineData("CallGrains:Cluster:ResponseTimeoutSeconds", "0", true)]
     [InlineData("CallGrains:Limits:MaxCallsPerUserData", "0", true)]
+    [InlineData("CallGrains:Webhooks:MaxSubscriptions", "0", false)]
+    [InlineData("CallGrains:Webhooks:FirstRetryDelay", "00:00:00", true)]
     public async Task A_silo_with_an_out_of_range_cluster_setting_refuses_to_start_and_names_the_key(string key, string value, bool onPostgres)
     {
         string[] args = onPostgres ? Silo(UnreachableDatabase, $"--{key}={value}") : Silo($"--{key}={value}");
