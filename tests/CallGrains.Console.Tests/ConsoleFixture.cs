@@ -36,6 +36,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // The browser first: without one, fail before anything else is started.
+        _browser = new Browser();
         string[] args =
         [
             "--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", $"--CallGrains:ApiKeys:0={ApiKey}",
@@ -47,7 +49,6 @@ public sealed class ConsoleFixture : IAsyncLifetime
         Client = new HttpClient { BaseAddress = BaseAddress };
         Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
         Anonymous = new HttpClient { BaseAddress = BaseAddress };
-        _browser = new Browser();
     }
 
     public async Task DisposeAsync()
