@@ -6,7 +6,10 @@ using CallGrains.Tests.Shared;
 
 namespace CallGrains.Api.Tests;
 
-/// <summary>The service with its optional limits on: 50 pushes/s per client, 1 s per request, 3 calls per userData, digits masked.</summary>
+/// <summary>
+/// The service with tight limits: 50 pushes/s per client address, 1 s per request, 3 calls per userData, digits
+/// masked; loopback is a known proxy, so that tests can speak as several client addresses through X-Forwarded-For.
+/// </summary>
 public sealed class LimitedApiFixture : ApiFixture
 {
     public const int PushesPerSecond = 50;
@@ -19,6 +22,7 @@ public sealed class LimitedApiFixture : ApiFixture
         "--CallGrains:Limits:RequestTimeoutSeconds=1",
         $"--CallGrains:Limits:MaxCallsPerUserData={MaxCallsPerUserData}",
         "--CallGrains:MaskDigits=true",
+        "--CallGrains:KnownProxies:0=127.0.0.1",
     ];
 }
 
@@ -49,6 +53,17 @@ public sealed class LimitTests(LimitedApiFixture api) : IClassFixture<LimitedApi
         using var quiet = await SendAsync(SampleCall.Load("verification-code").Pushes[0], "quiet-client");
 
         Assert.Equal(HttpStatusCode.OK, quiet.StatusCode);
+    }
+
+    [Fact]
+    public async Task Claiming_other_app_keys_does_not_buy_a_sender_more_pushes()
+    {
+        var pushes = Enumerable.Range(0, 40).Select(_ => SampleCall.Load("verification-code")).SelectMany(c => c.Pushes.Take(4)).ToList();
+
+        var responses = await Task.WhenAll(pushes.Select((p, i) => SendAsync(p, "spreading-client", appKey: $"made-up-{i}")));
+
+        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.TooManyRequests);
+        foreach (var response in responses) response.Dispose();
     }
 
     [Fact]
@@ -97,13 +112,18 @@ public sealed class LimitTests(LimitedApiFixture api) : IClassFixture<LimitedApi
     }
 
     /// <summary>Sends as one client: the rate limiter tells clients apart by the app key in X-AKSK (unverified here: no secrets configured).</summary>
-    private async Task<HttpResponseMessage> SendAsync(string push, string client)
+    /// <summary>Sends as the client address named by <paramref name="client"/>, optionally claiming an app key.</summary>
+    private async Task<HttpResponseMessage> SendAsync(string push, string client, string? appKey = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, ApiFixture.PushPathFor(push))
         {
             Content = new StringContent(push, Encoding.UTF8, "application/json"),
         };
-        request.Headers.TryAddWithoutValidation(PushAuthentication.HeaderName, new PushSignature(client, "unsigned", Guid.NewGuid().ToString("N"), "2026-01-01T00:00:00Z").Header());
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", AddressOf(client));
+        if (appKey is not null)
+            request.Headers.TryAddWithoutValidation(PushAuthentication.HeaderName, new PushSignature(appKey, "unsigned", Guid.NewGuid().ToString("N"), "2026-01-01T00:00:00Z").Header());
         return await api.Client.SendAsync(request);
     }
+
+    private static string AddressOf(string client) => $"198.51.100.{client.Sum(c => c) % 250 + 1}";
 }

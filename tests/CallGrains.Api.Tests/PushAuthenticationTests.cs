@@ -12,7 +12,7 @@ namespace CallGrains.Api.Tests;
 
 /// <summary>
 /// Two apps with secrets: "taxi-app" under the default "flag" policy, "courier-app" under "reject".
-/// Unsigned pushes are flagged. Every log line is captured.
+/// Unsigned pushes are flagged (the default with secrets configured is reject). Every log line is captured.
 /// </summary>
 public sealed class SignedPushApiFixture : ApiFixture
 {
@@ -29,6 +29,7 @@ public sealed class SignedPushApiFixture : ApiFixture
         $"--CallGrains:PushAuthentication:Apps:{FlaggedApp}:Secret={FlaggedSecret}",
         $"--CallGrains:PushAuthentication:Apps:{RejectingApp}:Secret={RejectingSecret}",
         $"--CallGrains:PushAuthentication:Apps:{RejectingApp}:Policy=reject",
+        "--CallGrains:PushAuthentication:Unsigned=flag",
         "--Logging:LogLevel:Default=Information",
     ];
 

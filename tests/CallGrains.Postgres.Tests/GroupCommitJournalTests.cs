@@ -28,6 +28,40 @@ public sealed class GroupCommitJournalTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task A_full_queue_refuses_at_once_and_what_was_queued_commits_when_the_database_catches_up()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+        await using var journal = new GroupCommitJournal(db.Store, new GroupCommitOptions { Writers = 1, MaxBatch = 1, MaxQueued = 2 });
+        // Holding the change feed's row lock stalls every commit, as a database that cannot keep up would.
+        await using var stall = await db.Source.OpenConnectionAsync();
+        await using var transaction = await stall.BeginTransactionAsync();
+        await using (var lockFeed = new Npgsql.NpgsqlCommand("SELECT last_seq FROM callgrains_feed FOR UPDATE", stall, transaction))
+            await lockFeed.ExecuteScalarAsync();
+
+        var accepted = new List<Task>();
+        StoreUnavailableException? refused = null;
+        for (var i = 0; i < 20 && refused is null; i++)
+        {
+            try
+            {
+                accepted.Add(journal.AppendAsync(Entry($"q-{i}", "k-1"), Row($"q-{i}", 1)));
+            }
+            catch (StoreUnavailableException ex)
+            {
+                refused = ex;
+            }
+            await Task.Delay(50);
+        }
+
+        Assert.NotNull(refused);
+        Assert.Contains("not keeping up", refused.Message, StringComparison.Ordinal);
+        Assert.InRange(accepted.Count, 2, 3);
+        Assert.All(accepted, t => Assert.False(t.IsCompleted));
+        await transaction.RollbackAsync();
+        await Task.WhenAll(accepted).WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task A_bad_append_fails_alone_and_its_batch_neighbours_commit()
     {
         await using var db = await StoreDatabase.CreateAsync(server);

@@ -19,6 +19,12 @@ public sealed class CallGrainsOptions
 
     public IReadOnlyList<string> ConfiguredApiKeys => [.. ApiKeys.Where(k => !string.IsNullOrWhiteSpace(k))];
 
+    /// <summary>
+    /// Addresses or CIDR ranges of the reverse proxies in front of this service, whose X-Forwarded-For is believed.
+    /// Empty (the default): the connection's own address is the client's, whatever a header claims.
+    /// </summary>
+    public string[] KnownProxies { get; set; } = [];
+
     /// <summary>Largest accepted push or request body; larger ones get 413.</summary>
     [Range(1024, 64 * 1024 * 1024)]
     public long MaxBodyBytes { get; set; } = 1024 * 1024;

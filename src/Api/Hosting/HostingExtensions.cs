@@ -1,4 +1,6 @@
 using CallGrains.Api.Calls;
+using CallGrains.Api.Pushes;
+using Microsoft.AspNetCore.HttpOverrides;
 using CallGrains.Api.Operations;
 using CallGrains.Domain.Calls;
 using CallGrains.Api.Reference;
@@ -81,11 +83,30 @@ public static class HostingExtensions
         builder.Services.AddSingleton<IApiKeys, ConfiguredApiKeys>();
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes);
+        builder.Services.AddCallGrainsKnownProxies(options.KnownProxies);
         return builder;
+    }
+
+    /// <summary>
+    /// X-Forwarded-For is believed only from the configured proxies (none by default, not even loopback): the
+    /// push network allow-list and the rate limit key on the client's address, which a client must not choose.
+    /// </summary>
+    private static IServiceCollection AddCallGrainsKnownProxies(this IServiceCollection services, string[] proxies)
+    {
+        var networks = PushNetworks.Parse(proxies, CallGrainsOptions.Section + ":KnownProxies");
+        services.Configure<ForwardedHeadersOptions>(forwarded =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            foreach (var network in networks.All) forwarded.KnownIPNetworks.Add(network);
+        });
+        return services;
     }
 
     public static WebApplication UseCallGrainsHttp(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<IOptions<CallGrainsOptions>>().Value.KnownProxies.Length > 0) app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // The dashboard and the reference page are as open as the business endpoints: keyed when those are.

@@ -14,6 +14,9 @@ public static class Problems
     public static ProblemHttpResult Unauthorized(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
 
+    public static ProblemHttpResult Forbidden(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
+
     public static ProblemHttpResult TooManyRequests() =>
         TypedResults.Problem("This client sent more pushes than its configured rate. Retry after the time in Retry-After.",
             statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests");

@@ -44,8 +44,11 @@ public static class PushEndpoints
         var verdict = authentication.Check(http.Request);
         if (verdict.Refused)
         {
-            metrics.Push(null, PushResults.Unauthorized);
-            return Problems.Unauthorized($"The push's signature was not accepted: {verdict.Reason}.");
+            var forbidden = verdict.StatusCode == StatusCodes.Status403Forbidden;
+            metrics.Push(null, forbidden ? PushResults.Forbidden : PushResults.Unauthorized);
+            return forbidden
+                ? Problems.Forbidden($"The push was refused: {verdict.Reason}.")
+                : Problems.Unauthorized($"The push was not accepted: {verdict.Reason}.");
         }
 
         var limit = options.Value.MaxBodyBytes;
@@ -93,7 +96,8 @@ public static class PushEndpoints
         var sizeFeature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeFeature is { IsReadOnly: false })
             sizeFeature.MaxRequestBodySize = http.Request.ContentLength is null && limit <= long.MaxValue / 2 ? limit * 2 : limit;
-        using var buffer = new MemoryStream(http.Request.ContentLength is { } length ? (int)length : 4096);
+        // Sized by what arrives, not by what the client announces: a Content-Length costs nothing to claim.
+        using var buffer = new MemoryStream(4096);
         var chunk = new byte[16 * 1024];
         try
         {

@@ -14,6 +14,7 @@ public static class PushResults
     public const string Duplicate = "duplicate";
     public const string Rejected = "rejected";
     public const string Unauthorized = "unauthorized";
+    public const string Forbidden = "forbidden";
     public const string TooManyRequests = "too-many-requests";
     public const string Unavailable = "unavailable";
 }

@@ -26,6 +26,13 @@ public sealed class GroupCommitOptions
     /// <summary>Transactions in flight at once; more overlap network and fsync waits, too many contend.</summary>
     [Range(1, 64)]
     public int Writers { get; set; } = 4;
+
+    /// <summary>
+    /// Appends waiting for a writer. When the database falls this far behind, further pushes get 503 with
+    /// Retry-After at once, instead of queueing (and holding their requests and memory) without bound.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxQueued { get; set; } = 20_000;
 }
 
 /// <summary>
@@ -40,7 +47,8 @@ public sealed class GroupCommitJournal : IPushJournal, IAsyncDisposable
     private readonly GroupCommitOptions _options;
     private readonly ChangeSignal? _signal;
     private readonly CallGrainsMetrics? _metrics;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleWriter = false });
+    private readonly Channel<Pending> _queue;
+    private volatile bool _closing;
     private readonly Task[] _writers;
     private long _batches;
     private long _appends;
@@ -52,6 +60,11 @@ public sealed class GroupCommitJournal : IPushJournal, IAsyncDisposable
         _store = store;
         _options = options;
         _signal = signal;
+        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.MaxQueued)
+        {
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
         _metrics = metrics;
         _writers = [.. Enumerable.Range(0, Math.Max(1, options.Writers)).Select(_ => Task.Run(WriteLoopAsync))];
     }
@@ -65,12 +78,15 @@ public sealed class GroupCommitJournal : IPushJournal, IAsyncDisposable
     {
         var pending = new Pending(append, Activity.Current?.Context ?? default);
         if (!_queue.Writer.TryWrite(pending))
-            throw new StoreUnavailableException("The journal writer is shutting down.");
+            throw new StoreUnavailableException(_closing
+                ? "The journal writer is shutting down."
+                : $"The journal writer has {_options.MaxQueued} appends waiting: the database is not keeping up.");
         return pending.Committed.Task;
     }
 
     public async ValueTask DisposeAsync()
     {
+        _closing = true;
         _queue.Writer.TryComplete();
         await Task.WhenAll(_writers);
     }
