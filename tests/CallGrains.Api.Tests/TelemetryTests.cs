@@ -76,6 +76,30 @@ public abstract class TelemetryContract(ApiFixture api)
     }
 
     [Fact]
+    public async Task Calls_that_went_quiet_are_counted_as_stuck_by_kind()
+    {
+        var gauge = api.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<CallGrains.Api.Calls.StuckCallGauge>().Single();
+        using var stuck = new MetricCollector<long>(api.Services.GetRequiredService<IMeterFactory>(), CallGrainsMetrics.MeterName, "callgrains.calls.stuck");
+        await api.PushAllAsync(SampleCall.Load("callback-connected").Pushes.Take(2));
+
+        await gauge.CountNowAsync();
+        stuck.RecordObservableInstruments();
+        var before = Stale(stuck);
+        using (api.Clock.Advance(TimeSpan.FromHours(3)))
+        {
+            await gauge.CountNowAsync();
+            stuck.RecordObservableInstruments();
+        }
+
+        Assert.Equal(0, before);
+        Assert.True(Stale(stuck) >= 1, "the silent call was not counted as stale");
+        Assert.Contains(stuck.GetMeasurementSnapshot(), m => Equals(m.Tags["kind"], "cdr-overdue"));
+    }
+
+    private static long Stale(MetricCollector<long> stuck) =>
+        stuck.GetMeasurementSnapshot().Where(m => Equals(m.Tags["kind"], "stale")).Select(m => m.Value).LastOrDefault();
+
+    [Fact]
     public async Task The_dashboard_and_the_api_reference_answer_with_the_key_and_refuse_without_it()
     {
         // Asked with the trailing slash: a redirect would drop the Authorization header.
