@@ -10,6 +10,10 @@ namespace CallGrains.Client;
 /// of a <c>whsec_</c> secret; a timestamp more than <see cref="Tolerance"/> away from now is refused (a replay).
 /// Give it the raw body exactly as received: re-serialized JSON does not verify.
 /// </summary>
+/// <remarks>
+/// Not the StandardWebhooks package: its check takes ASP.NET Core's header type, which would make every backend
+/// using this client reference ASP.NET Core, and reads the system clock, which a receiver's tests cannot move.
+/// </remarks>
 public sealed class WebhookVerifier
 {
     public const string IdHeader = "webhook-id";
