@@ -45,7 +45,7 @@ public sealed class CallGrainsMetrics
     {
         var meter = meters.Create(MeterName);
         _pushes = meter.CreateCounter<long>("callgrains.pushes", "{push}",
-            "Pushes answered, by event type and result (stored, duplicate, rejected, unauthorized, too-many-requests, unavailable).");
+            "Pushes answered, by event type and result (stored, duplicate, rejected, unauthorized, forbidden, too-many-requests, unavailable).");
         _items = meter.CreateCounter<long>("callgrains.push.items", "{item}",
             "Push items by event type and result: stored (journaled) or duplicate (nothing written).");
         _unverified = meter.CreateCounter<long>("callgrains.push.unverified", "{push}",
