@@ -61,5 +61,45 @@ public sealed class HostingConventionTests
         Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
     }
 
+    [Fact]
+    public async Task With_the_json_console_formatter_a_request_log_line_is_json_carrying_its_trace_id()
+    {
+        var url = new Uri($"http://127.0.0.1:{FreePort()}/");
+        await using var api = Start(Role.Api, new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/'),
+            ["CallGrains__Embedded__SiloPort"] = Text(FreePort()),
+            ["CallGrains__Embedded__GatewayPort"] = Text(FreePort()),
+            ["CallGrains__PushAuthentication__Apps__app1__Secret"] = "app-secret",
+            ["Logging__Console__FormatterName"] = "json",
+        });
+        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
+        await WaitUntilReadyAsync(url, () => api.Output);
+
+        // Unsigned while an app has a secret: refused, and the refusal is logged inside the request.
+        using var refused = await http.PostAsync("v1/huawei/status", new StringContent(
+            """{"eventType":"callout","statusInfo":{"sessionId":"json-log-1"}}""", System.Text.Encoding.UTF8, "application/json"));
+        var line = await LogLineAsync(api, "Push signature not verified");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        using var entry = System.Text.Json.JsonDocument.Parse(line);
+        var traceIds = entry.RootElement.GetProperty("Scopes").EnumerateArray()
+            .Where(s => s.ValueKind == System.Text.Json.JsonValueKind.Object && s.TryGetProperty("TraceId", out _))
+            .Select(s => s.GetProperty("TraceId").GetString()).ToList();
+        Assert.Matches("^[0-9a-f]{32}$", Assert.Single(traceIds));
+    }
+
+    private static async Task<string> LogLineAsync(ServiceProcess process, string containing)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            var line = process.Output.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith('{') && l.Contains(containing, StringComparison.Ordinal));
+            if (line is not null) return line;
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"no JSON log line with '{containing}':\n{process.Output}");
+    }
+
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
