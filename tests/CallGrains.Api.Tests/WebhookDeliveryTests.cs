@@ -1,6 +1,9 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
 using CallGrains.Tests.Shared;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace CallGrains.Api.Tests;
 
@@ -56,6 +59,7 @@ public abstract class WebhookDeliveryContract(ApiFixture api) : IAsyncLifetime
     [Fact]
     public async Task A_receiver_that_fails_for_a_while_then_recovers_gets_every_change_in_order_and_the_deliveries_show_the_failures()
     {
+        using var attempts = new MetricCollector<long>(api.ServicesWithGrains.GetRequiredService<IMeterFactory>(), "CallGrains", "callgrains.webhook.deliveries");
         var hook = _receiver.Add();
         hook.StatusCode = 500;
         var prefix = Prefix();
@@ -81,10 +85,13 @@ public abstract class WebhookDeliveryContract(ApiFixture api) : IAsyncLifetime
         var subscription = await WaitForAsync(id, s => s.GetProperty("status").GetString() == "active" && s.GetProperty("backlog").GetInt64() == 0);
         Assert.NotEqual(JsonValueKind.Null, subscription.GetProperty("lastDeliveryAt").ValueKind);
         using var deliveries = JsonDocument.Parse(await api.Client.GetStringAsync($"/v1/subscriptions/{id}/deliveries?limit=100"));
-        var attempts = deliveries.RootElement.GetProperty("items").EnumerateArray().ToList();
-        Assert.Contains(attempts, a => a.GetProperty("statusCode").GetInt32() == 500 && a.GetProperty("error").GetString()!.Contains("500"));
-        Assert.Contains(attempts, a => a.GetProperty("statusCode").GetInt32() == 204 && a.GetProperty("attempt").GetInt32() > 1);
-        Assert.All(attempts, a => Assert.True(a.GetProperty("durationMs").GetInt64() >= 0));
+        var listed = deliveries.RootElement.GetProperty("items").EnumerateArray().ToList();
+        Assert.Contains(listed, a => a.GetProperty("statusCode").GetInt32() == 500 && a.GetProperty("error").GetString()!.Contains("500"));
+        Assert.Contains(listed, a => a.GetProperty("statusCode").GetInt32() == 204 && a.GetProperty("attempt").GetInt32() > 1);
+        Assert.All(listed, a => Assert.True(a.GetProperty("durationMs").GetInt64() >= 0));
+        var counted = attempts.GetMeasurementSnapshot();
+        Assert.True(counted.Where(m => Equals(m.Tags["result"], "failed")).Sum(m => m.Value) >= 3);
+        Assert.True(counted.Where(m => Equals(m.Tags["result"], "delivered")).Sum(m => m.Value) >= total);
     }
 
     [Fact]

@@ -11,6 +11,7 @@ public sealed class WebhookMetrics
     private readonly Counter<long> _deliveries;
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _lag;
+    private long _backlog;
 
     public WebhookMetrics(IMeterFactory meters)
     {
@@ -23,7 +24,11 @@ public sealed class WebhookMetrics
         _lag = meter.CreateHistogram<double>("callgrains.webhook.lag", "s",
             "From a change's push arriving to its delivery being acknowledged by the receiver.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 600, 3600] });
+        meter.CreateObservableGauge("callgrains.webhook.backlog", () => Volatile.Read(ref _backlog), "{change}",
+            "Changes not yet delivered, summed over all subscriptions, as counted every 10 s (every silo reports the same total: take the maximum, not the sum).");
     }
+
+    public void Backlog(long total) => Volatile.Write(ref _backlog, total);
 
     public void Attempted(SendResult result, TimeSpan? lag)
     {
