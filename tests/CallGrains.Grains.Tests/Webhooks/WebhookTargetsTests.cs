@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using CallGrains.Webhooks;
 using Microsoft.Extensions.Options;
 
@@ -70,6 +71,22 @@ public sealed class WebhookTargetsTests
         Assert.Null(await strict.RefusalAsync("https://203.0.113.10/hooks"));
         Assert.Null(await open.RefusalAsync("http://127.0.0.1:8080/hooks"));
         Assert.NotNull(await open.RefusalAsync("ftp://127.0.0.1/hooks"));
+    }
+
+    [Fact]
+    public async Task A_connection_to_a_forbidden_address_is_refused_when_it_is_made_not_only_when_the_url_was_accepted()
+    {
+        // Stands for a name that resolved to a public address at creation and resolves to loopback now (DNS rebinding).
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var targets = new WebhookTargets(Options.Create(new WebhookOptions()));
+        using var client = new HttpClient(new SocketsHttpHandler { ConnectCallback = targets.ConnectAsync });
+
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync($"http://localhost:{port}/hooks"));
+
+        Assert.Contains("refused", refused.ToString());
+        Assert.False(listener.Pending());
     }
 
     [Fact]
