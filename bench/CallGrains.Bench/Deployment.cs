@@ -19,16 +19,24 @@ public sealed class Deployment : IAsyncDisposable
     public ServiceProcess? Silo { get; private set; }
     public ServiceProcess Api { get; private set; } = null!;
 
+    /// <summary>
+    /// Settings the bench passes that users would not: a webhook receiver on loopback (the bench's own) is refused
+    /// otherwise. Logging stays as shipped in appsettings.json.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> BenchSettings = new Dictionary<string, string>
+    {
+        ["CallGrains__Webhooks__AllowPrivateTargets"] = "true",
+    };
+
     public static async Task<Deployment> EmbeddedAsync()
     {
         var port = FreePort();
         var deployment = new Deployment(new Uri($"http://127.0.0.1:{port}/"));
-        deployment.Api = deployment.Track(Start(Role.Api, new Dictionary<string, string>
+        deployment.Api = deployment.Track(Start(Role.Api, new Dictionary<string, string>(BenchSettings)
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["CallGrains__Embedded__SiloPort"] = Text(FreePort()),
             ["CallGrains__Embedded__GatewayPort"] = Text(FreePort()),
-            ["Logging__LogLevel__Default"] = "Warning",
         }));
         await deployment.WaitUntilReadyAsync();
         return deployment;
@@ -36,14 +44,13 @@ public sealed class Deployment : IAsyncDisposable
 
     public static async Task<Deployment> OnPostgresAsync(string connectionString, IReadOnlyDictionary<string, string>? siloSettings = null)
     {
-        var cluster = new Dictionary<string, string>
+        var cluster = new Dictionary<string, string>(BenchSettings)
         {
             ["ConnectionStrings__CallGrains"] = connectionString,
             ["CallGrains__Cluster__ClusterId"] = "bench-" + Guid.NewGuid().ToString("N")[..8],
             ["CallGrains__Cluster__ServiceId"] = "bench",
             ["CallGrains__Cluster__AdvertisedAddress"] = "127.0.0.1",
             ["CallGrains__ApiKeys__0"] = ApiKey,
-            ["Logging__LogLevel__Default"] = "Warning",
         };
         var (exitCode, output) = await RunAsync(Role.Silo, cluster, "migrate");
         if (exitCode != 0) throw new InvalidOperationException("schema step failed: " + output);

@@ -6,8 +6,10 @@ using CallGrains.PushSimulator;
 using CallGrains.Tests.Shared;
 
 // CallGrains' benchmark: everything in one run on this machine, the baseline (pgbench) included, so that
-// ratios compare like with like. `bench/run` builds and runs it; `--sweep` adds the group-commit sweep.
+// ratios compare like with like. `bench/run` builds and runs it; `--sweep` adds the group-commit sweep;
+// `--feed-only` runs only what the change-feed steps need (ingest without readers, then with them, and lag).
 var sweep = args.Contains("--sweep");
+var feedOnly = args.Contains("--feed-only");
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
 var activeCalls = args.SkipWhile(a => a != "--active-calls").Skip(1).Select(int.Parse).FirstOrDefault(100_000);
 var report = new Report();
@@ -17,10 +19,14 @@ await postgres.InitializeAsync();
 Console.WriteLine($"PostgreSQL: throwaway server from {postgres.Binaries} (fsync on, synchronous_commit on)");
 
 // (a) the baseline
-var pgbench = await Pgbench.RunAsync(postgres.Binaries, await postgres.CreateDatabaseAsync(), [1, 8, 16, 32], seconds: 10);
-foreach (var (clients, tps) in pgbench) Console.WriteLine($"pgbench single-row upsert, {clients,2} clients: {tps,8:F0} tps");
-var baseline = pgbench.Max(p => p.Tps);
-report.Add("pgbench durable single-row upserts (best of 1/8/16/32 clients)", $"{baseline:F0}/s", "baseline", "");
+var baseline = double.NaN;
+if (!feedOnly)
+{
+    var pgbench = await Pgbench.RunAsync(postgres.Binaries, await postgres.CreateDatabaseAsync(), [1, 8, 16, 32], seconds: 10);
+    foreach (var (clients, tps) in pgbench) Console.WriteLine($"pgbench single-row upsert, {clients,2} clients: {tps,8:F0} tps");
+    baseline = pgbench.Max(p => p.Tps);
+    report.Add("pgbench durable single-row upserts (best of 1/8/16/32 clients)", $"{baseline:F0}/s", "baseline", "");
+}
 
 // (b) embedded
 await using (var embedded = await Deployment.EmbeddedAsync())
@@ -34,6 +40,9 @@ await using (var embedded = await Deployment.EmbeddedAsync())
                       $"p99 {run.Traffic.LatencyMs.P99:F1} ms; " + used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds));
     report.Add("embedded ingest (pushes/s acknowledged)", $"{run.Traffic.AcknowledgedPerSecond:F0}/s", "≥ 20,000/s",
         Pass(run.Traffic.AcknowledgedPerSecond >= 20_000) + $", missing {run.Verification!.MissingItems}");
+
+    // (e) the change feed on the same process: webhook + SSE attached, then delivery lag at half the rate above
+    await FeedBench.RunAsync(embedded, "embedded", concurrency: 64, run.Traffic.AcknowledgedPerSecond, seconds, report);
 }
 
 // (c) PostgreSQL: the maximum sustained rate, then latency at half of it
@@ -43,7 +52,7 @@ await using (var cluster = await Deployment.OnPostgresAsync(await postgres.Creat
 {
     await Load.RunAsync(cluster, concurrency: 32, rate: 0, seconds: 5, verify: false); // warm-up: JIT, pools, activations
     var best = (Rate: 0.0, Latency: new Percentiles(0, 0, 0, 0, 0), Concurrency: 0, Missing: 0L);
-    foreach (var concurrency in new[] { 32, 64, 128 })
+    foreach (var concurrency in feedOnly ? new[] { 128 } : new[] { 32, 64, 128 })
     {
         var cpu = CpuSample.Take(cluster);
         var run = await Load.RunAsync(cluster, concurrency, rate: 0, seconds, verify: false);
@@ -57,23 +66,32 @@ await using (var cluster = await Deployment.OnPostgresAsync(await postgres.Creat
             best = (run.Traffic.AcknowledgedPerSecond, run.Traffic.LatencyMs, concurrency, run.Verification.MissingItems);
     }
     (max, atMax) = (best.Rate, best.Latency);
-    report.Add("PostgreSQL durable ingest, max sustained (pushes/s)", $"{max:F0}/s ({best.Concurrency} in flight)",
-        "≥ 1.0 × pgbench", $"{max / baseline:F2} × pgbench, " + Pass(max >= baseline) + $", missing {best.Missing}");
-    report.Add("ack latency at max: p50 / p99", $"{atMax.P50:F1} / {atMax.P99:F1} ms", "", "");
+    if (!feedOnly)
+    {
+        report.Add("PostgreSQL durable ingest, max sustained (pushes/s)", $"{max:F0}/s ({best.Concurrency} in flight)",
+            "≥ 1.0 × pgbench", $"{max / baseline:F2} × pgbench, " + Pass(max >= baseline) + $", missing {best.Missing}");
+        report.Add("ack latency at max: p50 / p99", $"{atMax.P50:F1} / {atMax.P99:F1} ms", "", "");
 
-    var half = await Load.RunAsync(cluster, concurrency: 128, rate: max / 2, seconds, verify: true);
-    report.Add($"ack latency at half ({max / 2:F0}/s offered, {half.Traffic.AcknowledgedPerSecond:F0}/s acknowledged): p50 / p99",
-        $"{half.Traffic.LatencyMs.P50:F1} / {half.Traffic.LatencyMs.P99:F1} ms", "p99 ≤ 25 ms",
-        Pass(half.Traffic.LatencyMs.P99 <= 25) + $", missing {half.Verification!.MissingItems}");
+        var half = await Load.RunAsync(cluster, concurrency: 128, rate: max / 2, seconds, verify: true);
+        report.Add($"ack latency at half ({max / 2:F0}/s offered, {half.Traffic.AcknowledgedPerSecond:F0}/s acknowledged): p50 / p99",
+            $"{half.Traffic.LatencyMs.P50:F1} / {half.Traffic.LatencyMs.P99:F1} ms", "p99 ≤ 25 ms",
+            Pass(half.Traffic.LatencyMs.P99 <= 25) + $", missing {half.Verification!.MissingItems}");
+    }
+
+    // (e) the change feed on the same cluster, at the concurrency that gave the maximum
+    await FeedBench.RunAsync(cluster, "PostgreSQL", best.Concurrency, max, seconds, report);
 }
 
 // (d) memory per active call, on a fresh silo (journal in PostgreSQL, so only the grains are in its memory)
-await using (var cluster = await Deployment.OnPostgresAsync(await postgres.CreateDatabaseAsync()))
+if (!feedOnly)
 {
-    var (idle, loaded) = await Memory.MeasureAsync(cluster, activeCalls);
-    var perCall = (loaded - idle) / (double)activeCalls;
-    report.Add($"memory per active call (silo RSS, {activeCalls:N0} calls in progress minus idle)",
-        $"{perCall / 1024:F2} KiB ({(loaded - idle) / 1048576.0:F0} MiB above {idle / 1048576.0:F0} MiB idle)", "≤ 4 KiB", Pass(perCall <= 4096));
+    await using (var cluster = await Deployment.OnPostgresAsync(await postgres.CreateDatabaseAsync()))
+    {
+        var (idle, loaded) = await Memory.MeasureAsync(cluster, activeCalls);
+        var perCall = (loaded - idle) / (double)activeCalls;
+        report.Add($"memory per active call (silo RSS, {activeCalls:N0} calls in progress minus idle)",
+            $"{perCall / 1024:F2} KiB ({(loaded - idle) / 1048576.0:F0} MiB above {idle / 1048576.0:F0} MiB idle)", "≤ 4 KiB", Pass(perCall <= 4096));
+    }
 }
 
 if (sweep)
@@ -96,7 +114,7 @@ if (sweep)
 
 Console.WriteLine();
 report.Print();
-Console.WriteLine($"\nratio (c)/(a): {max / baseline:F2}");
+if (!feedOnly) Console.WriteLine($"\nratio (c)/(a): {max / baseline:F2}");
 return 0;
 
 static string Pass(bool met) => met ? "met" : "NOT met";
@@ -138,11 +156,14 @@ namespace CallGrains.Bench
         public static CpuSample operator -(CpuSample after, CpuSample before) => new(
             after.Api - before.Api, after.Silo - before.Silo, after.Postgres - before.Postgres, after.LoadGenerator - before.LoadGenerator);
 
-        public string PerPush(long pushes, double seconds)
+        public string PerPush(long pushes, double seconds) => Per("push", pushes, seconds);
+
+        /// <summary>CPU per unit of work; the bench's own receivers (webhook, SSE) count as load generator.</summary>
+        public string Per(string unit, long count, double seconds)
         {
-            string Us(TimeSpan t) => (t.TotalMilliseconds * 1000 / Math.Max(pushes, 1)).ToString("F0", CultureInfo.InvariantCulture);
+            string Us(TimeSpan t) => (t.TotalMilliseconds * 1000 / Math.Max(count, 1)).ToString("F0", CultureInfo.InvariantCulture);
             var total = Api + Silo + Postgres + LoadGenerator;
-            return $"CPU µs per push: API {Us(Api)}, silo {Us(Silo)}, PostgreSQL {Us(Postgres)}, load generator {Us(LoadGenerator)} " +
+            return $"CPU µs per {unit}: API {Us(Api)}, silo {Us(Silo)}, PostgreSQL {Us(Postgres)}, load generator {Us(LoadGenerator)} " +
                    $"(machine busy {total.TotalSeconds / seconds / Environment.ProcessorCount:P0} of {Environment.ProcessorCount} cores)";
         }
     }

@@ -153,7 +153,8 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
         if (code != HttpStatusCode.OK) return false;
         _latenciesMs.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         Interlocked.Increment(ref _acknowledged);
-        foreach (var (ledger, item) in push.Items) ledger.Acknowledge(item, push.IsFee);
+        var acknowledgedAt = Stopwatch.GetTimestamp();
+        foreach (var (ledger, item) in push.Items) ledger.Acknowledge(item, push.IsFee, acknowledgedAt);
         return true;
     }
 

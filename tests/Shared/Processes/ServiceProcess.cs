@@ -11,8 +11,12 @@ namespace CallGrains.Tests.Shared;
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
+    // Output kept for diagnostics: the last part only, so a chatty process (a log line per request) cannot fill memory.
+    private const int MaxOutputChars = 1 << 20;
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private long _outputLines;
 
     private ServiceProcess(Process process) => _process = process;
 
@@ -20,6 +24,9 @@ public sealed class ServiceProcess : IAsyncDisposable
     {
         get { lock (_output) return _output.ToString(); }
     }
+
+    /// <summary>Lines the process has written so far (stdout and stderr), however many are still kept in <see cref="Output"/>.</summary>
+    public long OutputLines => Interlocked.Read(ref _outputLines);
 
     public bool HasExited => _process.HasExited;
 
@@ -75,7 +82,12 @@ public sealed class ServiceProcess : IAsyncDisposable
     private void Append(string? line)
     {
         if (line is null) return;
-        lock (_output) _output.AppendLine(line);
+        Interlocked.Increment(ref _outputLines);
+        lock (_output)
+        {
+            _output.AppendLine(line);
+            if (_output.Length > MaxOutputChars) _output.Remove(0, _output.Length - MaxOutputChars / 2);
+        }
     }
 
     /// <summary>Polls the API's readiness until it answers 200; on timeout, fails with <paramref name="diagnostics"/> (the processes' output).</summary>
