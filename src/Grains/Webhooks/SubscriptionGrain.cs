@@ -202,7 +202,9 @@ public sealed partial class SubscriptionGrain(
             await ReadMoreAsync();
             if (_buffered.Count == 0)
             {
-                await SaveIfDueAsync(force: true);
+                // Not forced: at a high ingest rate every nudge ends here, and a write per nudge would cost more than
+                // the deliveries. The cursor is stored within a poll interval of going idle.
+                await SaveIfDueAsync(force: false);
                 if (_wake) continue;
                 return Options.PollInterval;
             }

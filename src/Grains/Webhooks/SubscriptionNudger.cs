@@ -17,7 +17,7 @@ public sealed partial class SubscriptionNudger(
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan BacklogInterval = TimeSpan.FromSeconds(10);
     // Pulses closer together than this are answered with one nudge: at a high ingest rate a grain reads a batch anyway.
-    private static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(2);
+    private static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(10);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
