@@ -123,6 +123,25 @@ public sealed class BusinessRequestGrainTests(ClusterFixture fixture)
         Assert.Null(await fixture.Client.GetBusinessRequest($"unknown-{Guid.NewGuid():N}").GetAsync());
     }
 
+    [Fact]
+    public async Task A_registration_whose_write_failed_is_not_what_the_request_answers_with()
+    {
+        var request = fixture.Client.GetBusinessRequest($"failed-write-{Guid.NewGuid():N}");
+        await request.RegisterAsync(Registration("order-kept"));
+
+        fixture.RequestStorage.GoDown();
+        try
+        {
+            await Assert.ThrowsAsync<StoreUnavailableException>(() => request.RegisterAsync(Registration("order-lost")));
+        }
+        finally
+        {
+            fixture.RequestStorage.ComeBack();
+        }
+
+        Assert.Equal("order-kept", (await request.GetRegistrationAsync())!.BusinessId);
+    }
+
     private static RequestRegistration Registration(string businessId) =>
         new("taxi-order", businessId, ImmutableSortedDictionary<string, string>.Empty.Add("driver", "d-9"), Now, Now);
 }

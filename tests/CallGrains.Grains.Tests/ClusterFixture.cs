@@ -6,6 +6,7 @@ using CallGrains.Storage.InMemory;
 using CallGrains.Hosting;
 using CallGrains.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace CallGrains.Grains.Tests;
@@ -20,6 +21,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public InMemoryStore Store { get; } = new();
     public SwitchableJournal Journal { get; }
+    public SwitchableGrainStorage RequestStorage { get; } = new();
     public InProcessTestCluster Cluster { get; }
 
     public ClusterFixture()
@@ -28,7 +30,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(initialSilosCount: 2);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage(BusinessRequestGrain.StorageName);
+            silo.Services.AddKeyedSingleton<IGrainStorage>(BusinessRequestGrain.StorageName, RequestStorage);
             silo.Services.AddCallGrainsInMemoryStore(Store);
             silo.Services.AddSingleton<IPushJournal>(Journal);
             silo.Services.AddSingleton<IJournalReader>(Journal);

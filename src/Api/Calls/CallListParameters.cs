@@ -1,4 +1,5 @@
 using System.Globalization;
+using CallGrains.Api.Operations;
 using CallGrains.Domain.Calls;
 using CallGrains.Storage;
 
@@ -25,13 +26,15 @@ public sealed class CallListParameters
     {
         DateTimeOffset? since = null, until = null;
         var limit = CallQuery.DefaultLimit;
+        if (RouteSegment.Problem(UserData, "userData") is { } problem) return Fail(problem);
         if (!TryWord<CallStatus>(Status, out var status)) return Fail($"status '{Status}' is not one of {ContractWords.List<CallStatus>()}.");
         if (!TryWord<CallOutcome>(Outcome, out var outcome)) return Fail($"outcome '{Outcome}' is not one of {ContractWords.List<CallOutcome>()}.");
         if (Since is not null && !TryTime(Since, out since)) return Fail($"since '{Since}' is not an ISO 8601 time.");
         if (Until is not null && !TryTime(Until, out until)) return Fail($"until '{Until}' is not an ISO 8601 time.");
         if (Limit is not null && (!int.TryParse(Limit, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > CallQuery.MaxLimit))
             return Fail($"limit '{Limit}' must be a whole number from 1 to {CallQuery.MaxLimit}.");
-        if (!CallCursor.TryDecode(Cursor, out var cursor)) return Fail("cursor is not one this service handed out.");
+        if (!CallCursor.TryDecode(Cursor, out var cursor) || RouteSegment.Problem(cursor?.SessionId, "cursor") is not null)
+            return Fail("cursor is not one this service handed out.");
         if (!TryWord<StuckKind>(Stuck, out var stuck)) return Fail($"stuck '{Stuck}' is not one of {ContractWords.List<StuckKind>()}.");
         bool? unverified = Unverified switch { null => null, "true" => true, "false" => false, _ => null };
         if (Unverified is not null && unverified is null) return Fail($"unverified '{Unverified}' is not true or false.");

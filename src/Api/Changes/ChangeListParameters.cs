@@ -1,4 +1,5 @@
 using System.Globalization;
+using CallGrains.Api.Operations;
 using CallGrains.Domain.Changes;
 using CallGrains.Storage;
 
@@ -24,8 +25,7 @@ public sealed record ChangeListParameters
             return Fail($"limit '{Limit}' must be a whole number from 1 to {ChangeQuery.MaxLimit}.");
         if (Type is not null && !ChangeTypes.All.Contains(Type))
             return Fail($"type '{Type}' is not one of {string.Join(", ", ChangeTypes.All)}.");
-        if (UserData is not null && UserData.Any(char.IsControl))
-            return Fail("userData must not contain control characters.");
+        if (RouteSegment.Problem(UserData, "userData") is { } problem) return Fail(problem);
         return new ChangeQuery(after, limit, string.IsNullOrEmpty(UserData) ? null : UserData, Types: Type is null ? null : [Type]);
     }
 

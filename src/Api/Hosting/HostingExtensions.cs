@@ -109,6 +109,7 @@ public static class HostingExtensions
         if (app.Services.GetRequiredService<IOptions<CallGrainsOptions>>().Value.KnownProxies.Length > 0) app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UsePathIdCheck();
         // The dashboard and the reference page are as open as the business endpoints: keyed when those are.
         app.UseBearerKeyFor(DashboardExtensions.Path, ApiReference.DocsPath);
         return app;

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http.Features;
+
 namespace CallGrains.Api.Operations;
 
 /// <summary>
@@ -10,10 +12,56 @@ public static class RouteSegment
     /// <summary>Path segment <paramref name="index"/> (0 = the first after the leading '/') of the raw target, unescaped.</summary>
     public static string Decode(HttpContext http, int index, string routeValue)
     {
-        var raw = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
-        if (string.IsNullOrEmpty(raw) || raw[0] != '/') return routeValue;
-        var path = raw.Split('?', 2)[0];
-        var segments = path[1..].Split('/');
-        return index < segments.Length ? Uri.UnescapeDataString(segments[index]) : routeValue;
+        var segments = RawSegments(http);
+        return segments is not null && index < segments.Length ? Uri.UnescapeDataString(segments[index]) : routeValue;
+    }
+
+    /// <summary>
+    /// Why the raw path cannot name an id, or null. A dot segment ("/v1/calls/A/../B") is resolved away by routing
+    /// (which then serves B) but not by <see cref="Decode"/> (which would read A), so the path is refused instead;
+    /// ids are database text and keys, so control characters (NUL among them) are refused too.
+    /// </summary>
+    public static string? Problem(HttpContext http)
+    {
+        if (RawSegments(http) is not { } segments) return null;
+        foreach (var segment in segments)
+        {
+            var id = Uri.UnescapeDataString(segment);
+            if (id is "." or "..") return "The path holds a dot segment ('.' or '..'); ids cannot be addressed that way.";
+            if (id.Any(char.IsControl)) return "An id in the path holds control characters.";
+        }
+        return null;
+    }
+
+    /// <summary>Why a query value used as an id cannot be one (it holds control characters), or null.</summary>
+    public static string? Problem(string? id, string name) =>
+        id is not null && id.Any(char.IsControl) ? $"{name} must not contain control characters." : null;
+
+    private static string[]? RawSegments(HttpContext http)
+    {
+        var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(raw) || raw[0] != '/') return null;
+        return raw.Split('?', 2)[0][1..].Split('/');
+    }
+}
+
+/// <summary>
+/// Answers 400 for an API path whose ids cannot be read back as sent (<see cref="RouteSegment.Problem(HttpContext)"/>),
+/// before routing can resolve a dot segment into another resource.
+/// </summary>
+public static class PathIdCheck
+{
+    public static WebApplication UsePathIdCheck(this WebApplication app)
+    {
+        app.Use(async (http, next) =>
+        {
+            if (http.Request.Path.StartsWithSegments("/v1") && RouteSegment.Problem(http) is { } problem)
+            {
+                await Problems.BadRequest(problem).ExecuteAsync(http);
+                return;
+            }
+            await next(http);
+        });
+        return app;
     }
 }

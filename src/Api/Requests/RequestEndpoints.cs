@@ -69,6 +69,7 @@ public static class RequestEndpoints
         string? businessId, IRequestsProjection projection, IGrainFactory grains, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(businessId)) return Problems.BadRequest("businessId is required.");
+        if (RouteSegment.Problem(businessId, "businessId") is { } problem) return Problems.BadRequest(problem);
         var rows = await projection.ListByBusinessIdAsync(businessId, cancellationToken);
         var snapshots = await Task.WhenAll(rows.Select(r => grains.GetBusinessRequest(r.UserData).GetAsync()));
         return TypedResults.Ok(new RequestList([.. snapshots.OfType<RequestSnapshot>().Select(RequestView.Of)]));

@@ -34,13 +34,22 @@ public sealed class BusinessRequestGrain(
     {
         var created = !registration.State.IsRegistered;
         var registeredAt = created ? request.RegisteredAt : registration.State.RegisteredAt;
+        var previous = registration.State;
+        // The storage provider writes the state it holds, so the new state has to be in place for the write; if the
+        // write fails, the grain goes back to what is stored, so that it never answers with a registration it lost.
         registration.State = RequestRegistrationState.From(request with { RegisteredAt = registeredAt });
-        await StoreGuard.RunAsync(async () =>
+        try
         {
-            await registration.WriteStateAsync();
-            await requests.UpsertAsync(new RequestRow(_userData, request.Kind, request.BusinessId,
-                request.Attributes, registeredAt, request.UpdatedAt));
-        }, logger, _userData);
+            await StoreGuard.RunAsync(() => registration.WriteStateAsync(), logger, _userData);
+        }
+        catch (StoreUnavailableException)
+        {
+            registration.State = previous;
+            throw;
+        }
+        // Stored: a failure from here on is answered 503, and the client's retry writes the same row again.
+        await StoreGuard.RunAsync(() => requests.UpsertAsync(new RequestRow(_userData, request.Kind, request.BusinessId,
+            request.Attributes, registeredAt, request.UpdatedAt)), logger, _userData);
         return created;
     }
 
