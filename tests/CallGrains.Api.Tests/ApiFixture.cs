@@ -70,6 +70,9 @@ public class ApiFixture : IAsyncLifetime
     /// <summary>Makes every journal append take <paramref name="delay"/> longer until the returned handle is disposed.</summary>
     public IDisposable SlowStore(TimeSpan delay) => _journal!.Slow(delay);
 
+    /// <summary>How often the embedded store's journal was read for <paramref name="sessionId"/>.</summary>
+    public int JournalReadsOf(string sessionId) => _journal?.ReadsOf(sessionId) ?? 0;
+
     /// <summary>Makes the store unavailable until the returned handle is disposed.</summary>
     public virtual Task<IAsyncDisposable> OutageAsync() => Task.FromResult(_journal!.Outage());
 

@@ -36,9 +36,11 @@ public sealed class ClusterTopology : IAsyncDisposable
     /// <summary>Silo <paramref name="index"/>'s own HTTP endpoint: /metrics, /health/*, /dashboard.</summary>
     public Uri SiloUrl(int index) => new($"http://127.0.0.1:{_siloPorts[index].HttpPort}/");
 
-    public static async Task<ClusterTopology> StartAsync(PostgresServer postgres, int silos)
+    /// <param name="settings">Extra environment for every process, as a deployment would set it.</param>
+    public static async Task<ClusterTopology> StartAsync(PostgresServer postgres, int silos, IReadOnlyDictionary<string, string>? settings = null)
     {
         var topology = new ClusterTopology(await postgres.CreateDatabaseAsync());
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) topology._environment[key] = value;
         var (exitCode, output) = await RunAsync(Role.Silo, topology._environment, "migrate");
         Assert.True(exitCode == 0, "schema step failed: " + output);
         for (var i = 0; i < silos; i++) topology._siloPorts.Add((FreePort(), FreePort(), FreePort()));

@@ -58,6 +58,58 @@ public sealed class KillTests(PostgresServer postgres, ITestOutputHelper output)
         Assert.Equal(0, verification.NotFinal);
     }
 
+    [Fact]
+    public async Task No_acknowledged_change_is_lost_to_a_webhook_when_a_silo_is_killed_and_the_api_restarted_mid_delivery()
+    {
+        // The receiver is on loopback, which a subscription may only target when private targets are allowed.
+        await using var cluster = await ClusterTopology.StartAsync(postgres, silos: 2,
+            new Dictionary<string, string> { ["CallGrains__Webhooks__AllowPrivateTargets"] = "true" });
+        using var http = Client(cluster);
+        using var receiver = new ChangeReceiver();
+        using (var subscribed = await http.PostAsync("/v1/subscriptions", new StringContent(
+                   $$"""{"url":"{{receiver.Url}}"}""", System.Text.Encoding.UTF8, "application/json")))
+            Assert.Equal(System.Net.HttpStatusCode.Created, subscribed.StatusCode);
+        var run = new TrafficRun(Load(calls: 1500, seed: 31), http);
+
+        var traffic = run.RunAsync(CancellationToken.None);
+        await WaitForAcknowledgementsAsync(run, 800);
+        cluster.Silos[1]!.Kill();
+        await WaitForAcknowledgementsAsync(run, 1600);
+        cluster.Api!.Kill();
+        cluster.StartApi();
+        await cluster.WaitUntilReadyAsync();
+        var figures = await traffic;
+        var verification = await new Verifier(http, 8).VerifyAsync(run.Calls, CancellationToken.None);
+
+        var feed = await FeedAsync(http);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (feed.Except(receiver.Received).Any() && DateTime.UtcNow < deadline) await Task.Delay(500);
+        var missing = feed.Except(receiver.Received).ToList();
+        Report("webhook: one of two silos killed, API restarted", figures, verification);
+        output.WriteLine($"webhook: {feed.Count} changes in the feed, {receiver.Received.Count} delivered, {missing.Count} missing, " +
+                         $"{receiver.Deliveries} deliveries (retries included)");
+
+        Assert.Equal(0, verification.MissingItems);
+        Assert.Empty(missing);
+        Assert.True(receiver.InVersionOrderPerSession, "a session's changes arrived out of version order");
+    }
+
+    /// <summary>Every (session, version) in the change feed, paged to its end.</summary>
+    private static async Task<HashSet<(string, int)>> FeedAsync(HttpClient http)
+    {
+        var changes = new HashSet<(string, int)>();
+        long after = 0;
+        while (true)
+        {
+            using var page = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"/v1/changes?after={after}&limit=500"));
+            var items = page.RootElement.GetProperty("items");
+            if (items.GetArrayLength() == 0) return changes;
+            foreach (var change in items.EnumerateArray())
+                changes.Add((change.GetProperty("sessionId").GetString()!, change.GetProperty("version").GetInt32()));
+            after = page.RootElement.GetProperty("next").GetInt64();
+        }
+    }
+
     private static SimulatorOptions Load(int calls, int seed) => new()
     {
         Calls = calls,

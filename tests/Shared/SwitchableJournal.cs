@@ -9,6 +9,7 @@ namespace CallGrains.Tests.Shared;
 /// </summary>
 public sealed class SwitchableJournal(IPushJournal writer, IJournalReader reader) : IPushJournal, IJournalReader
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _reads = new(StringComparer.Ordinal);
     private volatile bool _down;
     private long _delayTicks;
 
@@ -41,8 +42,12 @@ public sealed class SwitchableJournal(IPushJournal writer, IJournalReader reader
         await writer.AppendAsync(append, cancellationToken);
     }
 
+    /// <summary>How often the session was read: a test can tell whether something reads the store more than it should.</summary>
+    public int ReadsOf(string sessionId) => _reads.GetValueOrDefault(sessionId);
+
     public Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default)
     {
+        _reads.AddOrUpdate(sessionId, 1, (_, n) => n + 1);
         ThrowIfDown();
         return reader.ReadSessionAsync(sessionId, cancellationToken);
     }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CallGrains.Operability.Health;
@@ -18,7 +19,10 @@ public static class HealthEndpoints
     /// <summary>Liveness has no checks (the process answers); readiness runs <see cref="ReadinessCheck"/>.</summary>
     public static IServiceCollection AddCallGrainsHealthChecks(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<ReadinessCheck>("cluster-and-store", tags: [ReadyTag]);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ReadinessCheck>();
+        services.AddHealthChecks().Add(new HealthCheckRegistration(
+            "cluster-and-store", sp => sp.GetRequiredService<ReadinessCheck>(), failureStatus: null, tags: [ReadyTag]));
         return services;
     }
 
