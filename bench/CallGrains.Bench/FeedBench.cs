@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using CallGrains.PushSimulator;
 using CallGrains.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
@@ -18,7 +19,7 @@ namespace CallGrains.Bench;
 /// then at half the maximum rate the lag from a push's acknowledgement to the receiver having its change, and what
 /// never arrived.
 /// </summary>
-public static class FeedBench
+public static partial class FeedBench
 {
     // How long the bench waits for deliveries to catch up after a load step; what is left then is reported, not waited for.
     private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(90);
@@ -105,13 +106,22 @@ public static class FeedBench
 
     private static long LogLines(Deployment deployment) => deployment.Api.OutputLines + (deployment.Silo?.OutputLines ?? 0);
 
-    /// <summary>How much the service logged during a step (as shipped), with its last line: logging is part of a delivery's cost.</summary>
+    /// <summary>How much the service logged during a step (as shipped), and from where lately: logging is part of a delivery's cost.</summary>
     private static string LogSummary(Deployment deployment, long before)
     {
-        var output = (deployment.Silo ?? deployment.Api).Output.TrimEnd();
-        var last = output[(output.LastIndexOf('\n') + 1)..].Trim();
-        return $"service log lines during the step: {LogLines(deployment) - before:N0}; last: {(last.Length > 160 ? last[..160] + "…" : last)}";
+        var recent = new[] { ("API", deployment.Api), ("silo", deployment.Silo) }
+            .Where(p => p.Item2 is not null)
+            .SelectMany(p => p.Item2!.Output.Split('\n').Select(line => (Process: p.Item1, Match: LogCategory().Match(line))))
+            .Where(line => line.Match.Success)
+            .GroupBy(line => $"{line.Process} {line.Match.Groups[1].Value} {line.Match.Groups[2].Value}")
+            .OrderByDescending(g => g.Count())
+            .Take(3)
+            .Select(g => $"{g.Key} ×{g.Count():N0}");
+        return $"service log lines during the step: {LogLines(deployment) - before:N0}; most frequent in the last kept output: {string.Join(", ", recent)}";
     }
+
+    [GeneratedRegex(@"^(info|warn|fail|crit): ([^\[\s]+)")]
+    private static partial Regex LogCategory();
 
     private static string Pass(bool met) => met ? "met" : "NOT met";
 }
