@@ -89,23 +89,29 @@ public sealed class Deployment : IAsyncDisposable
     /// <summary>CPU time a process has used so far (user + system), from /proc (Linux).</summary>
     public static TimeSpan CpuTime(int processId)
     {
-        var stat = File.ReadAllText($"/proc/{processId}/stat");
-        // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ is 100 on Linux
+        var fields = StatFields(processId);
+        return Ticks(fields[11], fields[12]);
     }
 
-    /// <summary>CPU time of every PostgreSQL server process.</summary>
+    /// <summary>The bench's PostgreSQL server (its postmaster): only its processes are counted, not other servers on the host.</summary>
+    public static int PostmasterId { get; set; }
+
+    /// <summary>
+    /// CPU time of the bench's PostgreSQL server: the postmaster, its live children (backends, writers), and the children
+    /// that have ended (counted in the postmaster's reaped-children time), so that a closed connection's work is not lost.
+    /// </summary>
     public static TimeSpan PostgresCpuTime()
     {
-        var total = TimeSpan.Zero;
+        if (PostmasterId == 0) return TimeSpan.Zero;
+        var fields = StatFields(PostmasterId);
+        var total = Ticks(fields[11], fields[12], fields[13], fields[14]);
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
             try
             {
-                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() == "postgres") total += CpuTime(pid);
+                var child = StatFields(pid);
+                if (child[1] == PostmasterId.ToString(CultureInfo.InvariantCulture)) total += Ticks(child[11], child[12]);
             }
             catch (IOException)
             {
@@ -114,6 +120,20 @@ public sealed class Deployment : IAsyncDisposable
         }
         return total;
     }
+
+    /// <summary>The parent of a server process of the connection's server: its postmaster.</summary>
+    public static int ParentOf(int processId) => int.Parse(StatFields(processId)[1], CultureInfo.InvariantCulture);
+
+    // Fields after the command name (which may hold spaces, so split after its closing parenthesis): [0] state, [1] ppid,
+    // [11] utime, [12] stime, [13] cutime, [14] cstime.
+    private static string[] StatFields(int processId)
+    {
+        var stat = File.ReadAllText($"/proc/{processId}/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    }
+
+    private static TimeSpan Ticks(params string[] values) =>
+        TimeSpan.FromSeconds(values.Sum(v => long.Parse(v, CultureInfo.InvariantCulture)) / 100.0); // USER_HZ is 100 on Linux
 
     private Task WaitUntilReadyAsync() =>
         ServiceProcess.WaitUntilReadyAsync(Url, () => string.Join("\n---\n", _processes.Select(p => p.Output)));

@@ -4,6 +4,7 @@ using System.Text;
 using CallGrains.Bench;
 using CallGrains.PushSimulator;
 using CallGrains.Tests.Shared;
+using Npgsql;
 
 // CallGrains' benchmark: everything in one run on this machine, the baseline (pgbench) included, so that
 // ratios compare like with like. `bench/run` builds and runs it; `--sweep` adds the group-commit sweep;
@@ -17,6 +18,11 @@ var report = new Report();
 await using var postgres = new PostgresServer();
 await postgres.InitializeAsync();
 Console.WriteLine($"PostgreSQL: throwaway server from {postgres.Binaries} (fsync on, synchronous_commit on)");
+await using (var connection = new NpgsqlConnection(await postgres.CreateDatabaseAsync()))
+{
+    await connection.OpenAsync();
+    Deployment.PostmasterId = Deployment.ParentOf(connection.ProcessID);
+}
 
 // (a) the baseline
 var baseline = double.NaN;
