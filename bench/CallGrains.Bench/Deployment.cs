@@ -23,7 +23,8 @@ public sealed class Deployment : IAsyncDisposable
     /// Settings the bench passes that users would not: a webhook receiver on loopback (the bench's own) is refused
     /// otherwise. Logging stays as shipped in appsettings.json.
     /// </summary>
-    public static readonly IReadOnlyDictionary<string, string> BenchSettings = new Dictionary<string, string>
+    /// <remarks>`--setting KEY=VALUE` adds one, for experiments (printed at the start of the run).</remarks>
+    public static readonly Dictionary<string, string> BenchSettings = new()
     {
         ["CallGrains__Webhooks__AllowPrivateTargets"] = "true",
     };

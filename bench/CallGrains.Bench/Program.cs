@@ -14,6 +14,11 @@ var feedOnly = args.Contains("--feed-only");
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
 var activeCalls = args.SkipWhile(a => a != "--active-calls").Skip(1).Select(int.Parse).FirstOrDefault(100_000);
 var report = new Report();
+foreach (var setting in args.Zip(args.Skip(1)).Where(p => p.First == "--setting").Select(p => p.Second.Split('=', 2)))
+{
+    Deployment.BenchSettings[setting[0]] = setting[1];
+    Console.WriteLine($"Experiment: every CallGrains process runs with {setting[0]}={setting[1]}");
+}
 
 await using var postgres = new PostgresServer();
 await postgres.InitializeAsync();
