@@ -23,6 +23,8 @@ public static partial class FeedBench
 {
     // How long the bench waits for deliveries to catch up after a load step; what is left then is reported, not waited for.
     private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(90);
+    // After the unthrottled step the wait only measures the delivery rate, so it can be shorter.
+    public static readonly TimeSpan BacklogLimit = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan NoProgressLimit = TimeSpan.FromSeconds(15);
 
     public static async Task RunAsync(Deployment deployment, string label, int concurrency, double rateWithout, int seconds, Report report)
@@ -73,7 +75,7 @@ public static partial class FeedBench
             var waited = await WaitForAsync(expected, [receiver.Arrivals, stream.Arrivals]);
             var webhook = Lag.Of(expected, receiver.Arrivals);
             var sse = Lag.Of(expected, stream.Arrivals);
-            Console.WriteLine($"    {expected.Count:N0} changes of acknowledged pushes (waited {waited.TotalSeconds:F1} s after the load); " +
+            Console.WriteLine($"    {expected.Count:N0} changes of acknowledged pushes (waited {waited.TotalSeconds:F1} s after the load; missing = not arrived by then); " +
                               $"webhook: {webhook}; SSE: {sse}");
             Console.WriteLine("    " + LogSummary(deployment, logLines));
             await Subscriptions.DeleteAsync(deployment, subscription);
@@ -328,7 +330,7 @@ public static class Subscriptions
         {
             using var view = JsonDocument.Parse(await http.GetStringAsync($"v1/subscriptions/{Uri.EscapeDataString(id)}"));
             var backlog = view.RootElement.GetProperty("backlog").GetInt64();
-            if (backlog == 0 || clock.Elapsed > TimeSpan.FromSeconds(90)) return (clock.Elapsed.TotalSeconds, backlog);
+            if (backlog == 0 || clock.Elapsed > FeedBench.BacklogLimit) return (clock.Elapsed.TotalSeconds, backlog);
             await Task.Delay(TimeSpan.FromMilliseconds(250));
         }
     }
