@@ -161,11 +161,14 @@ public sealed record ExpectedChange(string SessionId, int Version, long Acknowle
 }
 
 /// <summary>Lag from acknowledgement to arrival at one reader, over the changes it was owed.</summary>
-public sealed record Lag(Percentiles Ms, long Missing, long Mismatched)
+/// <param name="FirstThirdP50">The median lag of the changes acknowledged in the first third of the step, and ...</param>
+/// <param name="LastThirdP50">... of those in the last third: a lag that grows during the step means deliveries fall behind.</param>
+public sealed record Lag(Percentiles Ms, long Missing, long Mismatched, double FirstThirdP50, double LastThirdP50)
 {
     public static Lag Of(IReadOnlyList<ExpectedChange> expected, Arrivals arrivals)
     {
         var lags = new List<double>(expected.Count);
+        var byAcknowledgement = new List<(long AcknowledgedAt, double Ms)>(expected.Count);
         long missing = 0, mismatched = 0;
         foreach (var change in expected)
         {
@@ -176,13 +179,20 @@ public sealed record Lag(Percentiles Ms, long Missing, long Mismatched)
             }
             // The change's `at` is its item's receipt time: a different one means the version was matched to the wrong push.
             if (arrival.ChangeAt != change.ReceivedAt) mismatched++;
-            lags.Add((arrival.At - change.AcknowledgedAt) * 1000.0 / Stopwatch.Frequency);
+            var ms = (arrival.At - change.AcknowledgedAt) * 1000.0 / Stopwatch.Frequency;
+            lags.Add(ms);
+            byAcknowledgement.Add((change.AcknowledgedAt, ms));
         }
-        return new Lag(Percentiles.Of(lags), missing, mismatched);
+        byAcknowledgement.Sort((a, b) => a.AcknowledgedAt.CompareTo(b.AcknowledgedAt));
+        var third = byAcknowledgement.Count / 3;
+        return new Lag(Percentiles.Of(lags), missing, mismatched,
+            Percentiles.Of(byAcknowledgement.Take(third).Select(l => l.Ms)).P50,
+            Percentiles.Of(byAcknowledgement.Skip(byAcknowledgement.Count - third).Select(l => l.Ms)).P50);
     }
 
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"p50 {Ms.P50:F1} ms, p90 {Ms.P90:F1} ms, p99 {Ms.P99:F1} ms, max {Ms.Max:F0} ms, missing {Missing}") +
+        string.Create(CultureInfo.InvariantCulture,
+            $"p50 {Ms.P50:F1} ms, p90 {Ms.P90:F1} ms, p99 {Ms.P99:F1} ms, max {Ms.Max:F0} ms (p50 of the first third {FirstThirdP50:F1} ms, of the last {LastThirdP50:F1} ms), missing {Missing}") +
         (Mismatched > 0 ? $", {Mismatched} matched to a push with another receipt time" : "");
 }
 
