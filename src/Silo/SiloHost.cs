@@ -33,7 +33,7 @@ public static class SiloHost
         });
         builder.AddCallGrainsTelemetry("callgrains-silo");
         builder.Services.AddCallGrainsHealthChecks();
-        builder.Services.AddSingleton<IApiKeys, ConfiguredKeys>();
+        builder.Services.AddCallGrainsApiKeys<ConfiguredKeys>();
         if (!HasConfiguredUrls(builder.Configuration)) builder.WebHost.UseUrls($"http://localhost:{silo.HttpPort}");
 
         var app = builder.Build();

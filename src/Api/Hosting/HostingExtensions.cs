@@ -80,7 +80,7 @@ public static class HostingExtensions
         builder.AddCallGrainsTelemetry("callgrains-api");
         builder.Services.AddCallGrainsHealthChecks();
         builder.Services.AddHostedService<StuckCallGauge>();
-        builder.Services.AddSingleton<IApiKeys, ConfiguredApiKeys>();
+        builder.Services.AddCallGrainsApiKeys<ConfiguredApiKeys>();
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes);
         builder.Services.AddCallGrainsKnownProxies(options.KnownProxies);

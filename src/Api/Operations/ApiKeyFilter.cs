@@ -7,6 +7,6 @@ public sealed class ApiKeyFilter(IApiKeys keys) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
         BearerKey.Refusal(context.HttpContext.Request, keys.Current) is { } refusal
-            ? Problems.Unauthorized(refusal)
+            ? refusal.ToProblem()
             : await next(context);
 }

@@ -3,8 +3,21 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CallGrains.Operability.Access;
+
+public static class ApiKeyServices
+{
+    /// <summary>The node's business keys and the per-address count of wrong ones.</summary>
+    public static IServiceCollection AddCallGrainsApiKeys<TKeys>(this IServiceCollection services) where TKeys : class, IApiKeys
+    {
+        services.AddSingleton<IApiKeys, TKeys>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<FailedAuthentications>();
+        return services;
+    }
+}
 
 /// <summary>The business API keys of this node (<c>CallGrains:ApiKeys</c>); none means the business endpoints are open.</summary>
 public interface IApiKeys
@@ -12,25 +25,37 @@ public interface IApiKeys
     IReadOnlyList<string> Current { get; }
 }
 
+/// <summary>Why a request was not let in: its status (401, or 429 while its address is locked out) and what to tell it.</summary>
+public sealed record KeyRefusal(int StatusCode, string Detail);
+
 public static class BearerKey
 {
     /// <summary>
-    /// Whether the request carries <c>Authorization: Bearer &lt;one of keys&gt;</c>, or why not. Keys are compared in
-    /// constant time so that response timing does not leak them.
+    /// Whether the request carries <c>Authorization: Bearer &lt;one of keys&gt;</c>, or why not. The SHA-256 of the
+    /// presented key is compared with each key's in constant time, so that neither a key nor its length leaks
+    /// through response timing. An address with too many wrong keys lately is refused before any comparison.
     /// </summary>
-    public static string? Refusal(HttpRequest request, IReadOnlyList<string> keys)
+    public static KeyRefusal? Refusal(HttpRequest request, IReadOnlyList<string> keys)
     {
         if (keys.Count == 0) return null;
+        var failures = request.HttpContext.RequestServices.GetService<FailedAuthentications>();
+        var address = request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (failures?.LockedOut(address) == true)
+            return new KeyRefusal(StatusCodes.Status429TooManyRequests,
+                "Too many requests with a wrong API key came from this address; try again in a minute.");
+
         var header = request.Headers.Authorization.ToString();
         const string scheme = "Bearer ";
         if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-            return "An API key is required: send 'Authorization: Bearer <key>'.";
+            return new KeyRefusal(StatusCodes.Status401Unauthorized, "An API key is required: send 'Authorization: Bearer <key>'.");
 
-        var presented = Encoding.UTF8.GetBytes(header[scheme.Length..].Trim());
+        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()));
         var known = false;
         foreach (var key in keys)
-            known |= CryptographicOperations.FixedTimeEquals(presented, Encoding.UTF8.GetBytes(key));
-        return known ? null : "The API key is not valid.";
+            known |= CryptographicOperations.FixedTimeEquals(presented, SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        if (known) return null;
+        failures?.Record(address);
+        return new KeyRefusal(StatusCodes.Status401Unauthorized, "The API key is not valid.");
     }
 
     /// <summary>
@@ -45,10 +70,53 @@ public static class BearerKey
                 var refusal = Refusal(http.Request, http.RequestServices.GetRequiredService<IApiKeys>().Current);
                 if (refusal is not null)
                 {
-                    await Results.Problem(refusal, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized").ExecuteAsync(http);
+                    await refusal.ToProblem().ExecuteAsync(http);
                     return;
                 }
             }
             await next(http);
         });
+}
+
+public static class KeyRefusalResults
+{
+    /// <summary>The refusal as a problem response; a lock-out says when to come back.</summary>
+    public static IResult ToProblem(this KeyRefusal refusal) => refusal.StatusCode == StatusCodes.Status429TooManyRequests
+        ? new LockedOut(refusal.Detail)
+        : Results.Problem(refusal.Detail, statusCode: refusal.StatusCode, title: "Unauthorized");
+
+    private sealed class LockedOut(string detail) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            http.Response.Headers.RetryAfter = ((int)FailedAuthentications.Window.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Results.Problem(detail, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests").ExecuteAsync(http);
+        }
+    }
+}
+
+/// <summary>
+/// Wrong API keys per client address in the current minute. Past <see cref="MaxFailures"/> the address is refused
+/// (429) until the minute is over, right key or not: guessing keys must not be fast. The table is bounded; when
+/// full, the minute's counts start over, which only ever lets a guesser in sooner, never a client out longer.
+/// </summary>
+public sealed class FailedAuthentications(TimeProvider clock)
+{
+    public const int MaxFailures = 20;
+    public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+    private const int MaxAddresses = 10_000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Window, int Count)> _failures = new(StringComparer.Ordinal);
+
+    public bool LockedOut(string address) =>
+        _failures.TryGetValue(address, out var held) && held.Window == CurrentWindow() && held.Count >= MaxFailures;
+
+    public void Record(string address)
+    {
+        var window = CurrentWindow();
+        if (_failures.Count >= MaxAddresses) _failures.Clear();
+        _failures.AddOrUpdate(address, (window, 1), (_, held) => held.Window == window ? (window, held.Count + 1) : (window, 1));
+    }
+
+    private long CurrentWindow() => clock.GetUtcNow().Ticks / Window.Ticks;
 }
