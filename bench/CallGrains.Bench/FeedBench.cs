@@ -55,8 +55,18 @@ public static partial class FeedBench
             Console.WriteLine("    " + LogSummary(deployment, logLines));
             await Subscriptions.DeleteAsync(deployment, subscription);
         }
+
+        // The same load again without readers: the first measurement without came right after a short warm-up, so
+        // with-readers alone would be compared with a colder process. The ratio is against the mean of both.
+        var again = await Load.RunAsync(deployment, concurrency, rate: 0, seconds, verify: false);
+        var rateAgain = again.Traffic.AcknowledgedPerSecond;
+        Console.WriteLine($"  {label}, {concurrency} in flight, readers detached again: {rateAgain,7:F0}/s, p50 {again.Traffic.LatencyMs.P50:F1} ms, " +
+                          $"p99 {again.Traffic.LatencyMs.P99:F1} ms");
+        var without = (rateWithout + rateAgain) / 2;
         report.Add($"{label}: ingest with one webhook subscription and one SSE reader attached",
-            $"{rateWith:F0}/s against {rateWithout:F0}/s without", "≥ 0.9 × without", $"{rateWith / rateWithout:F2} ×, " + Pass(rateWith >= 0.9 * rateWithout));
+            $"{rateWith:F0}/s against {without:F0}/s without (mean of {rateWithout:F0}/s before and {rateAgain:F0}/s after)", "≥ 0.9 × without",
+            $"{rateWith / without:F2} ×, " + Pass(rateWith >= 0.9 * without));
+        rateWithout = Math.Max(rateWithout, rateAgain);
 
         // (2) delivery lag at half the maximum rate, each change matched to the push that made it
         await using (var receiver = await WebhookReceiver.StartAsync())
