@@ -33,11 +33,14 @@ public sealed class LimitTests(LimitedApiFixture api) : IClassFixture<LimitedApi
     {
         var calls = Enumerable.Range(0, 40).Select(_ => SampleCall.Load("verification-code")).ToList();
 
+        var started = System.Diagnostics.Stopwatch.StartNew();
         var responses = await Task.WhenAll(calls.SelectMany(c => c.Pushes.Take(4)).Select(p => SendAsync(p, "burst-client")));
+        var seconds = (int)Math.Ceiling(started.Elapsed.TotalSeconds);
 
         var codes = responses.Select(r => r.StatusCode).ToList();
         Assert.All(codes, c => Assert.True(c is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"unexpected {c}"));
-        Assert.InRange(codes.Count(c => c == HttpStatusCode.OK), 1, LimitedApiFixture.PushesPerSecond * 2);
+        // A full bucket, then the rate for as long as the burst took (a loaded machine stretches it).
+        Assert.InRange(codes.Count(c => c == HttpStatusCode.OK), 1, LimitedApiFixture.PushesPerSecond * (1 + seconds));
         var refused = responses.First(r => r.StatusCode == HttpStatusCode.TooManyRequests);
         await ProblemResponse.AssertAsync(refused, HttpStatusCode.TooManyRequests);
         Assert.NotNull(refused.Headers.RetryAfter);

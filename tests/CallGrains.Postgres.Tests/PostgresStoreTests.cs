@@ -6,7 +6,6 @@ using CallGrains.Storage;
 using CallGrains.Storage.InMemory;
 using CallGrains.Tests.Shared;
 using Npgsql;
-using static CallGrains.Tests.Shared.JournalAppends;
 using static CallGrains.Tests.Shared.StoredCalls;
 
 namespace CallGrains.Postgres.Tests;

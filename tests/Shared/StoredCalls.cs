@@ -1,4 +1,5 @@
 using CallGrains.Domain.Calls;
+using CallGrains.Domain.Changes;
 using CallGrains.Domain.Pushes;
 using CallGrains.Storage;
 
@@ -25,4 +26,11 @@ public static class StoredCalls
         return new(sessionId, userData, status, outcome, final, first, first.AddSeconds(version), version,
             $$"""{"sessionId":"{{sessionId}}","status":"{{status}}","version":{{version}}}""");
     }
+
+    /// <summary>An entry and its row as one append, with the change type a grain would give (a final row made the call final).</summary>
+    public static CallAppend Append(JournalEntry entry, CallRow row) =>
+        new(entry, row, ChangeTypes.Of(wasFinal: false, isFinal: row.Final));
+
+    public static Task AppendAsync(this IPushJournal journal, JournalEntry entry, CallRow row) =>
+        journal.AppendAsync(Append(entry, row));
 }

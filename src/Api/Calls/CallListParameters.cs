@@ -25,14 +25,12 @@ public sealed class CallListParameters
     internal CallQuery? ToQuery(StuckCallWatch watch)
     {
         DateTimeOffset? since = null, until = null;
-        var limit = CallQuery.DefaultLimit;
         if (RouteSegment.Problem(UserData, "userData") is { } problem) return Fail(problem);
         if (!TryWord<CallStatus>(Status, out var status)) return Fail($"status '{Status}' is not one of {ContractWords.List<CallStatus>()}.");
         if (!TryWord<CallOutcome>(Outcome, out var outcome)) return Fail($"outcome '{Outcome}' is not one of {ContractWords.List<CallOutcome>()}.");
         if (Since is not null && !TryTime(Since, out since)) return Fail($"since '{Since}' is not an ISO 8601 time.");
         if (Until is not null && !TryTime(Until, out until)) return Fail($"until '{Until}' is not an ISO 8601 time.");
-        if (Limit is not null && (!int.TryParse(Limit, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > CallQuery.MaxLimit))
-            return Fail($"limit '{Limit}' must be a whole number from 1 to {CallQuery.MaxLimit}.");
+        if (RouteSegment.Limit(Limit, CallQuery.DefaultLimit, CallQuery.MaxLimit, out var limitError) is not { } limit) return Fail(limitError!);
         if (!CallCursor.TryDecode(Cursor, out var cursor) || RouteSegment.Problem(cursor?.SessionId, "cursor") is not null)
             return Fail("cursor is not one this service handed out.");
         if (!TryWord<StuckKind>(Stuck, out var stuck)) return Fail($"stuck '{Stuck}' is not one of {ContractWords.List<StuckKind>()}.");

@@ -18,11 +18,9 @@ public sealed record ChangeListParameters
     internal ChangeQuery? ToQuery(long defaultAfter)
     {
         var after = defaultAfter;
-        var limit = ChangeQuery.DefaultLimit;
         if (After is not null && (!long.TryParse(After, NumberStyles.None, CultureInfo.InvariantCulture, out after)))
             return Fail($"after '{After}' must be a seq: a whole number from 0.");
-        if (Limit is not null && (!int.TryParse(Limit, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > ChangeQuery.MaxLimit))
-            return Fail($"limit '{Limit}' must be a whole number from 1 to {ChangeQuery.MaxLimit}.");
+        if (RouteSegment.Limit(Limit, ChangeQuery.DefaultLimit, ChangeQuery.MaxLimit, out var limitError) is not { } limit) return Fail(limitError!);
         if (Type is not null && !ChangeTypes.All.Contains(Type))
             return Fail($"type '{Type}' is not one of {string.Join(", ", ChangeTypes.All)}.");
         if (RouteSegment.Problem(UserData, "userData") is { } problem) return Fail(problem);

@@ -93,7 +93,7 @@ public static class HostingExtensions
     /// </summary>
     private static IServiceCollection AddCallGrainsKnownProxies(this IServiceCollection services, string[] proxies)
     {
-        var networks = PushNetworks.Parse(proxies, CallGrainsOptions.Section + ":KnownProxies");
+        var networks = AddressRanges.Parse(proxies, CallGrainsOptions.Section + ":KnownProxies");
         services.Configure<ForwardedHeadersOptions>(forwarded =>
         {
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;

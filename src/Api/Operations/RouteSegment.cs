@@ -33,6 +33,18 @@ public static class RouteSegment
         return null;
     }
 
+    /// <summary>A page size from the query: absent is <paramref name="defaultLimit"/>, else 1 to <paramref name="maxLimit"/>; null and an error otherwise.</summary>
+    public static int? Limit(string? text, int defaultLimit, int maxLimit, out string? error)
+    {
+        error = null;
+        if (text is null) return defaultLimit;
+        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit)
+            && limit >= 1 && limit <= maxLimit)
+            return limit;
+        error = $"limit '{text}' must be a whole number from 1 to {maxLimit}.";
+        return null;
+    }
+
     /// <summary>Why a query value used as an id cannot be one (it holds control characters), or null.</summary>
     public static string? Problem(string? id, string name) =>
         id is not null && id.Any(char.IsControl) ? $"{name} must not contain control characters." : null;

@@ -84,7 +84,7 @@ public sealed record PushVerdict(bool Refused, string? Flag, string? Reason, int
 /// </summary>
 public sealed partial class PushAuthentication(
     IOptionsMonitor<PushAuthenticationOptions> options,
-    PushNetworks networks,
+    AddressRanges networks,
     [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
     ILogger<PushAuthentication> logger)
 {
@@ -163,8 +163,11 @@ public sealed partial class PushAuthentication(
     private static partial void LogUnverified(ILogger logger, string appKey, string reason, SignaturePolicy policy);
 }
 
-/// <summary>The parsed <see cref="PushAuthenticationOptions.AllowedNetworks"/>; an entry that is not a CIDR range stops the service at start.</summary>
-public sealed class PushNetworks(IReadOnlyList<IPNetwork> networks)
+/// <summary>
+/// Address ranges from configuration (the push allow-list, the known proxies); an entry that is neither an address
+/// nor a CIDR range stops the service at start, naming its key.
+/// </summary>
+public sealed class AddressRanges(IReadOnlyList<IPNetwork> networks)
 {
     public int Count => networks.Count;
 
@@ -173,7 +176,7 @@ public sealed class PushNetworks(IReadOnlyList<IPNetwork> networks)
     public bool Any(Func<IPNetwork, bool> predicate) => networks.Any(predicate);
 
     /// <summary>CIDR ranges, or single addresses (a range of one).</summary>
-    public static PushNetworks Parse(IEnumerable<string> ranges, string key) => new([.. ranges.Select((range, i) =>
+    public static AddressRanges Parse(IEnumerable<string> ranges, string key) => new([.. ranges.Select((range, i) =>
         IPNetwork.TryParse(range.Trim(), out var network) ? network
         : IPAddress.TryParse(range.Trim(), out var address) ? new IPNetwork(address, address.GetAddressBytes().Length * 8)
         : throw new OptionsValidationException(key, typeof(PushAuthenticationOptions),
@@ -185,7 +188,7 @@ public static class PushAuthenticationExtensions
     public static WebApplicationBuilder AddCallGrainsPushAuthentication(this WebApplicationBuilder builder)
     {
         var options = builder.Services.AddValidatedOptions<PushAuthenticationOptions>(builder.Configuration, PushAuthenticationOptions.Section);
-        builder.Services.AddSingleton(PushNetworks.Parse(options.AllowedNetworks, PushAuthenticationOptions.Section + ":AllowedNetworks"));
+        builder.Services.AddSingleton(AddressRanges.Parse(options.AllowedNetworks, PushAuthenticationOptions.Section + ":AllowedNetworks"));
         builder.Services.AddSingleton<PushAuthentication>();
         if (options.OpenToAnyone) builder.Services.AddHostedService<OpenPushesNotice>();
         return builder;
