@@ -41,7 +41,8 @@ else
     var c = CultureInfo.InvariantCulture;
     Console.WriteLine(string.Create(c, $"calls {traffic.Calls}, pushes sent {traffic.PushesSent} (duplicates {traffic.DuplicatesSent}), status pushes dropped {traffic.StatusDropped}"));
     Console.WriteLine(string.Create(c, $"acknowledged {traffic.PushesAcknowledged} in {traffic.Seconds:F1} s = {traffic.AcknowledgedPerSecond:F0} pushes/s"));
-    Console.WriteLine(string.Create(c, $"ack latency ms: p50 {traffic.LatencyMs.P50:F1}  p90 {traffic.LatencyMs.P90:F1}  p99 {traffic.LatencyMs.P99:F1}  max {traffic.LatencyMs.Max:F1}"));
+    Console.WriteLine(string.Create(c, $"ack latency ms {traffic.LatencyOrigin}: p50 {traffic.LatencyMs.P50:F1}  p90 {traffic.LatencyMs.P90:F1}  p99 {traffic.LatencyMs.P99:F1}  max {traffic.LatencyMs.Max:F1}"));
+    if (traffic.Schedule is { } schedule) Console.WriteLine("schedule: " + schedule);
     Console.WriteLine("responses: " + string.Join(", ", traffic.StatusCodes.Select(p => $"{(p.Key == 0 ? "no answer" : p.Key)}: {p.Value}")));
     if (verification is not null)
     {

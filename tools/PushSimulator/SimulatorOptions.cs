@@ -9,7 +9,7 @@ public sealed record SimulatorOptions
     /// <summary>Calls to place; 0 means as many as fit in <see cref="DurationSeconds"/>.</summary>
     public int Calls { get; init; } = 1000;
     public double DurationSeconds { get; init; }
-    /// <summary>Pushes per second to aim for; 0 sends as fast as <see cref="Concurrency"/> allows.</summary>
+    /// <summary>Pushes per second on a fixed schedule (latency from each push's due time); 0 sends as fast as <see cref="Concurrency"/> allows.</summary>
     public double Rate { get; init; }
     public int Concurrency { get; init; } = 16;
     /// <summary>Probability that two neighbouring status pushes of a call arrive swapped.</summary>
@@ -70,7 +70,8 @@ public sealed record SimulatorOptions
           --url URL              service base URL (default http://localhost:5080)
           --calls N              calls to place (default 1000); 0 with --duration runs for a time
           --duration S           stop placing new calls after S seconds
-          --rate R               target pushes per second (default: as fast as concurrency allows)
+          --rate R               pushes per second on a fixed schedule, latency from each push's scheduled
+                                 time (default: as fast as concurrency allows, latency from each send)
           --concurrency N        pushes in flight at once (default 16)
           --reorder P            chance two neighbouring status pushes arrive swapped (0.2)
           --duplicates P         chance a push is sent twice (0.1)

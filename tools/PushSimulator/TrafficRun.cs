@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Threading.Channels;
+using HdrHistogram;
 
 namespace CallGrains.PushSimulator;
 
@@ -10,11 +11,19 @@ namespace CallGrains.PushSimulator;
 /// Sends the traffic: many calls interleaved, each call's status pushes in (mostly) call-state order,
 /// CDRs batched up to 50 per fee push, with the platform's reordering, duplicates, losses and late CDRs.
 /// </summary>
+/// <remarks>
+/// Unthrottled (no <see cref="SimulatorOptions.Rate"/>), it is a closed loop: each of the concurrent senders sends the
+/// next push when the last one was answered, and latency runs from the send. With a rate, every push has a scheduled send
+/// time (start + n / rate) kept whatever the service does, and latency runs from that time: a push that waited for a free
+/// sender because the service was slow counts its wait, so a stall cannot hide behind the pushes it kept from being sent
+/// (coordinated omission).
+/// </remarks>
 public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
 {
     private readonly Random _random = new(options.Seed);
     private readonly string _runId = options.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8];
-    private readonly ConcurrentBag<double> _latenciesMs = [];
+    private readonly LongConcurrentHistogram _latencyUs = Histograms.Microseconds();
+    private readonly LongConcurrentHistogram _behindScheduleUs = Histograms.Microseconds();
     private readonly ConcurrentDictionary<int, int> _statusCodes = new();
     private long _sent;
     private long _acknowledged;
@@ -31,14 +40,18 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
         var channel = Channel.CreateBounded<Push>(new BoundedChannelOptions(options.Concurrency * 4) { SingleWriter = true });
         var clock = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, options.Concurrency).Select(_ => WorkAsync(channel.Reader, cancellationToken)).ToArray();
-        await ProduceAsync(channel.Writer, clock, cancellationToken);
+        var scheduled = await ProduceAsync(channel.Writer, clock, cancellationToken);
         await Task.WhenAll(workers);
         clock.Stop();
         return new TrafficFigures(Calls.Count, _sent, _acknowledged, _dropped, _duplicatesSent, clock.Elapsed.TotalSeconds,
-            Percentiles.Of(_latenciesMs), new SortedDictionary<int, int>(_statusCodes));
+            Percentiles.OfMicroseconds(_latencyUs), new SortedDictionary<int, int>(_statusCodes))
+        {
+            Schedule = options.Rate > 0 ? new ScheduleFigures(options.Rate, scheduled.TotalSeconds, Percentiles.OfMicroseconds(_behindScheduleUs)) : null,
+        };
     }
 
-    private async Task ProduceAsync(ChannelWriter<Push> writer, Stopwatch clock, CancellationToken cancellationToken)
+    /// <summary>Queues the pushes for the senders; returns the length of the schedule (rate mode) or of the production.</summary>
+    private async Task<TimeSpan> ProduceAsync(ChannelWriter<Push> writer, Stopwatch clock, CancellationToken cancellationToken)
     {
         var active = new List<(CallLedger Ledger, Queue<string> Pushes)>();
         var cdrs = new List<CallLedger>();
@@ -47,21 +60,32 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
         var emitted = 0L;
         var cdrBufferSince = TimeSpan.Zero;
         var maxActive = Math.Max(options.Concurrency * 4, 64);
+        var origin = Stopwatch.GetTimestamp();
+
+        // With a rate, the run's time is the schedule's: a generator (or service) that falls behind still sends every
+        // scheduled push, late, and each one's lateness is in its latency, rather than the run quietly offering less.
+        TimeSpan Now() => options.Rate > 0 ? TimeSpan.FromSeconds(emitted / options.Rate) : clock.Elapsed;
+
+        async Task Enqueue(Push push)
+        {
+            var scheduledAt = 0L;
+            if (options.Rate > 0)
+            {
+                scheduledAt = origin + (long)(emitted * (Stopwatch.Frequency / options.Rate));
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), scheduledAt);
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
+            }
+            emitted++;
+            await writer.WriteAsync(push with { ScheduledAt = scheduledAt }, cancellationToken);
+        }
 
         async Task Emit(Push push)
         {
-            if (options.Rate > 0)
-            {
-                var due = TimeSpan.FromSeconds(emitted / options.Rate);
-                if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed, cancellationToken);
-            }
-            emitted++;
-            await writer.WriteAsync(push, cancellationToken);
+            await Enqueue(push);
             if (_random.NextDouble() < options.Duplicates)
             {
                 Interlocked.Increment(ref _duplicatesSent);
-                emitted++;
-                await writer.WriteAsync(push, cancellationToken);
+                await Enqueue(push);
             }
         }
 
@@ -73,8 +97,8 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
         }
 
         bool MoreCalls() => options.Calls > 0
-            ? Calls.Count < options.Calls && (options.DurationSeconds <= 0 || clock.Elapsed.TotalSeconds < options.DurationSeconds)
-            : clock.Elapsed.TotalSeconds < options.DurationSeconds;
+            ? Calls.Count < options.Calls && (options.DurationSeconds <= 0 || Now().TotalSeconds < options.DurationSeconds)
+            : Now().TotalSeconds < options.DurationSeconds;
 
         while (!cancellationToken.IsCancellationRequested && (active.Count > 0 || MoreCalls()))
         {
@@ -95,15 +119,16 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
             {
                 active.RemoveAt(pick);
                 (_random.NextDouble() < options.LateCdr ? late : cdrs).Add(current);
-                if (cdrs.Count == 1) cdrBufferSince = clock.Elapsed;
+                if (cdrs.Count == 1) cdrBufferSince = Now();
             }
             // Calls ending in the same moment share a fee push, as the platform merges them.
-            if (cdrs.Count >= options.CdrBatch || (cdrs.Count > 0 && clock.Elapsed - cdrBufferSince > TimeSpan.FromMilliseconds(200)))
+            if (cdrs.Count >= options.CdrBatch || (cdrs.Count > 0 && Now() - cdrBufferSince > TimeSpan.FromMilliseconds(200)))
                 await FlushCdrs(cdrs);
         }
         await FlushCdrs(cdrs);
         await FlushCdrs(late);
         writer.Complete();
+        return Now();
     }
 
     /// <summary>The platform's disturbances: lost status pushes and neighbours that overtake each other.</summary>
@@ -124,6 +149,7 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
     {
         await foreach (var push in reader.ReadAllAsync(cancellationToken))
         {
+            if (push.ScheduledAt != 0) Histograms.Record(_behindScheduleUs, Stopwatch.GetTimestamp() - push.ScheduledAt);
             var attempts = push.IsFee ? 1 + options.CdrRetries : 1;
             for (var attempt = 1; attempt <= attempts; attempt++)
             {
@@ -151,14 +177,16 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
         }
         _statusCodes.AddOrUpdate((int)code, 1, (_, n) => n + 1);
         if (code != HttpStatusCode.OK) return false;
-        _latenciesMs.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        Interlocked.Increment(ref _acknowledged);
         var acknowledgedAt = Stopwatch.GetTimestamp();
+        // A retried fee push counts from its first schedule in rate mode: that is how long the platform waited.
+        Histograms.Record(_latencyUs, acknowledgedAt - (push.ScheduledAt != 0 ? push.ScheduledAt : started));
+        Interlocked.Increment(ref _acknowledged);
         foreach (var (ledger, item) in push.Items) ledger.Acknowledge(item, push.IsFee, acknowledgedAt);
         return true;
     }
 
-    private sealed record Push(string Body, bool IsFee, IReadOnlyList<(CallLedger Ledger, string Item)> Items)
+    /// <param name="ScheduledAt">When it is due (a Stopwatch timestamp) in rate mode; 0 unthrottled.</param>
+    private sealed record Push(string Body, bool IsFee, IReadOnlyList<(CallLedger Ledger, string Item)> Items, long ScheduledAt = 0)
     {
         public static Push Status(CallLedger ledger, string body) => new(body, false, [(ledger, body)]);
 
@@ -169,20 +197,3 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
     }
 }
 
-public sealed record TrafficFigures(
-    int Calls, long PushesSent, long PushesAcknowledged, long StatusDropped, long DuplicatesSent,
-    double Seconds, Percentiles LatencyMs, SortedDictionary<int, int> StatusCodes)
-{
-    public double AcknowledgedPerSecond => PushesAcknowledged / Math.Max(Seconds, 1e-9);
-}
-
-public sealed record Percentiles(double P50, double P90, double P99, double Max, int Count)
-{
-    public static Percentiles Of(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        if (sorted.Length == 0) return new Percentiles(0, 0, 0, 0, 0);
-        double At(double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
-        return new Percentiles(At(0.50), At(0.90), At(0.99), sorted[^1], sorted.Length);
-    }
-}

@@ -32,16 +32,20 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public static ServiceProcess Start(Role role, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static ServiceProcess Start(Role role, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Start(DllOf(role), environment, args);
+
+    /// <summary>Any built program of the repository (<see cref="BuiltDll"/>), started the same way.</summary>
+    public static ServiceProcess Start(string dll, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(DllOf(role))!,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
-        info.ArgumentList.Add(DllOf(role));
+        info.ArgumentList.Add(dll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         foreach (var (key, value) in environment) info.Environment[key] = value;
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
@@ -114,15 +118,22 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     private static string DllOf(Role role)
     {
-        // The test runs from tests/<project>/bin/<configuration>/<tfm>/; the roles were built alongside.
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var tfm = testBin.Name;
-        var configuration = testBin.Parent!.Name;
-        var root = testBin;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "CallGrains.sln"))) root = root.Parent;
         var project = role == Role.Silo ? "Silo" : "Api";
-        var dll = Path.Combine(root!.FullName, "src", project, "bin", configuration, tfm, $"CallGrains.{project}.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build {project} first", dll);
+        return BuiltDll(Path.Combine("src", project), $"CallGrains.{project}");
+    }
+
+    /// <summary>A project's program as built in the configuration and framework of the running one (a test or the bench).</summary>
+    /// <param name="projectDirectory">Relative to the repository root, e.g. <c>src/Api</c>.</param>
+    public static string BuiltDll(string projectDirectory, string assemblyName)
+    {
+        // The caller runs from <project>/bin/<configuration>/<tfm>/; the program was built alongside.
+        var callerBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var tfm = callerBin.Name;
+        var configuration = callerBin.Parent!.Name;
+        var root = callerBin;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "CallGrains.sln"))) root = root.Parent;
+        var dll = Path.Combine(root!.FullName, projectDirectory, "bin", configuration, tfm, assemblyName + ".dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build {projectDirectory} first", dll);
     }
 
     public static int FreePort()
