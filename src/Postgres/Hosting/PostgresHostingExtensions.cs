@@ -41,7 +41,11 @@ public static class PostgresHostingExtensions
         services.TryAddSingleton(sp => new PostgresStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSourceKey)));
         // Plain adds, not TryAdd: whichever store is registered last is the one resolved, so this replaces an
         // in-memory store registered earlier instead of silently losing to it.
-        services.AddSingleton<IJournalReader>(sp => sp.GetRequiredService<PostgresStore>());
+        // Grain activations (and /events) read through the batcher, so that concurrent activations share a query.
+        // Registered here, not with the writer, so that whichever of the two extensions a host calls last, reads batch.
+        services.TryAddSingleton(sp => new BatchedJournalReader(sp.GetRequiredService<PostgresStore>(),
+            sp.GetService<IOptions<JournalReadOptions>>()?.Value ?? new JournalReadOptions()));
+        services.AddSingleton<IJournalReader>(sp => sp.GetRequiredService<BatchedJournalReader>());
         services.AddSingleton<ICallsProjection>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IRequestsProjection>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<PostgresStore>());
@@ -74,6 +78,7 @@ public static class PostgresHostingExtensions
         // Bound here, where the journal writer is registered, so that every silo on PostgreSQL refuses a bad
         // "CallGrains:GroupCommit" value at start instead of running with it.
         silo.Services.AddValidatedOptions<GroupCommitOptions>(silo.Configuration, GroupCommitOptions.Section);
+        silo.Services.AddValidatedOptions<JournalReadOptions>(silo.Configuration, JournalReadOptions.Section);
         silo.Services.AddCallGrainsPostgres(connectionString);
         silo.AddCallGrainsWebhooks();
         silo.UseAdoNetClustering(options => options.Configure<IServiceProvider>((o, sp) =>

@@ -42,21 +42,30 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource)
         }
     }
 
-    public async Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        [.. (await ReadSessionsAsync([sessionId], cancellationToken))[sessionId]];
+
+    /// <summary>
+    /// The journals of several sessions in one query, each in arrival order (a session with no items has none), so
+    /// that concurrent grain activations can share one round trip (<see cref="BatchedJournalReader"/>).
+    /// </summary>
+    public async Task<ILookup<string, JournalEntry>> ReadSessionsAsync(
+        IReadOnlyCollection<string> sessionIds, CancellationToken cancellationToken = default)
     {
         var command = dataSource.CreateCommand("""
-            SELECT item_key, event_type, body, received_at, changed_view, flag, folded
+            SELECT session_id, item_key, event_type, body, received_at, changed_view, flag, folded
             FROM callgrains_journal
-            WHERE session_id = $1
+            WHERE session_id = ANY($1)
             ORDER BY seq
             """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sessionId });
-        return await QueryAsync("read the push journal", command, reader => new JournalEntry(
-            new PushItem(sessionId, reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3),
-                reader.IsDBNull(5) ? null : reader.GetString(5)),
-            reader.GetString(0),
-            reader.GetBoolean(4),
-            reader.GetBoolean(6)), cancellationToken);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. sessionIds] });
+        var entries = await QueryAsync("read the push journal", command, reader => new JournalEntry(
+            new PushItem(reader.GetString(0), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4),
+                reader.IsDBNull(6) ? null : reader.GetString(6)),
+            reader.GetString(1),
+            reader.GetBoolean(5),
+            reader.GetBoolean(7)), cancellationToken);
+        return entries.ToLookup(e => e.Item.SessionId, StringComparer.Ordinal);
     }
 
     public async Task<CallPage> ListAsync(CallQuery query, CancellationToken cancellationToken = default)
