@@ -231,6 +231,29 @@ public sealed class PostgresStoreTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task A_batch_holding_several_versions_of_a_call_writes_its_newest_row_once_and_a_change_for_every_version()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+        CallAppend[] appends =
+        [
+            Append(Entry("s-1", "k-1"), Row("s-1", version: 1)),
+            Append(Entry("s-1", "k-2"), Row("s-1", version: 2, status: CallStatus.Ringing)),
+            Append(Entry("s-2", "k-1"), Row("s-2", version: 1)),
+            Append(Entry("s-1", "k-3"), Row("s-1", version: 3, status: CallStatus.Ended, outcome: CallOutcome.NoAnswer, final: true)),
+        ];
+
+        await db.Store.AppendManyAsync(appends);
+
+        var calls = (await db.Store.ListAsync(new CallQuery())).Items;
+        Assert.Equal(Row("s-1", version: 3, status: CallStatus.Ended, outcome: CallOutcome.NoAnswer, final: true), calls.Single(c => c.SessionId == "s-1"));
+        Assert.Equal(calls.Single(c => c.SessionId == "s-1"), Assert.Single((await db.Store.ListAsync(new CallQuery(Outcome: CallOutcome.NoAnswer))).Items));
+        var changes = await db.Store.ReadAsync(new ChangeQuery());
+        Assert.Equal([("s-1", 1), ("s-1", 2), ("s-2", 1), ("s-1", 3)], changes.Select(c => (c.SessionId, c.Version)));
+        Assert.Equal(appends.Select(a => a.Call.ViewJson), changes.Select(c => c.ViewJson));
+        Assert.Equal(ChangeTypes.Final, changes[^1].Type);
+    }
+
+    [Fact]
     public async Task An_item_kept_past_the_session_limit_reads_back_unfolded_and_makes_no_change()
     {
         await using var db = await StoreDatabase.CreateAsync(server);

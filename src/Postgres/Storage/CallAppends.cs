@@ -79,6 +79,9 @@ public static class CallAppends
         // The feed's lock is taken by the last statement, so that it is held for as short a time as possible.
         batch.BatchCommands.Add(CallsCommand(LatestRowPerCall(appends)));
         batch.BatchCommands.Add(JournalAndChangesCommand(appends));
+        // Planning is about a sixth of these statements' server time for a batch of twenty. Prepared on a pooled
+        // connection they stay prepared there, so this sends nothing but the first time each connection runs them.
+        await batch.PrepareAsync(cancellationToken);
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
