@@ -68,13 +68,16 @@ public class ApiFixture : IAsyncLifetime
     }
 
     /// <summary>Makes every journal append take <paramref name="delay"/> longer until the returned handle is disposed.</summary>
-    public IDisposable SlowStore(TimeSpan delay) => _journal!.Slow(delay);
+    public IDisposable SlowStore(TimeSpan delay) => Journal.Slow(delay);
 
     /// <summary>How often the embedded store's journal was read for <paramref name="sessionId"/>.</summary>
     public int JournalReadsOf(string sessionId) => _journal?.ReadsOf(sessionId) ?? 0;
 
     /// <summary>Makes the store unavailable until the returned handle is disposed.</summary>
-    public virtual Task<IAsyncDisposable> OutageAsync() => Task.FromResult(_journal!.Outage());
+    public virtual Task<IAsyncDisposable> OutageAsync() => Task.FromResult(Journal.Outage());
+
+    // Resolved on first use, which may be a test's outage before any push reached the store.
+    private SwitchableJournal Journal => _journal ?? Services.GetRequiredService<SwitchableJournal>();
 
     /// <summary>Starts what the service needs and returns its settings as command-line switches.</summary>
     protected virtual Task<IEnumerable<string>> PrepareAsync() => Task.FromResult<IEnumerable<string>>(

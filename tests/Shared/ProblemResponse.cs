@@ -20,4 +20,17 @@ public static class ProblemResponse
         Assert.False(string.IsNullOrWhiteSpace(detail), "a problem without a detail");
         return detail!;
     }
+
+    /// <summary>
+    /// Asserts a 503 with Retry-After whose problem names the part that was missing (<c>unavailable</c>: storage,
+    /// cluster or deadline), and returns its detail.
+    /// </summary>
+    public static async Task<string> AssertUnavailableAsync(HttpResponseMessage response, string missingPart)
+    {
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(missingPart, problem.RootElement.TryGetProperty("unavailable", out var part) ? part.GetString() : null);
+        return await AssertAsync(response, HttpStatusCode.ServiceUnavailable);
+    }
 }

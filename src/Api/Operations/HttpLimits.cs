@@ -71,7 +71,7 @@ public static class HttpLimitsExtensions
 }
 
 /// <summary>
-/// Bounds every business and push request. A request that runs out of time throws <see cref="TimeoutException"/>,
+/// Bounds every business and push request. A request that runs out of time throws <see cref="RequestDeadlineException"/>,
 /// which <see cref="StoreOutageHandler"/> answers with 503 and Retry-After: nothing that late was acknowledged.
 /// </summary>
 public sealed class RequestTimeoutFilter(IOptionsMonitor<HttpLimits> limits) : IEndpointFilter
@@ -79,6 +79,16 @@ public sealed class RequestTimeoutFilter(IOptionsMonitor<HttpLimits> limits) : I
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var timeout = TimeSpan.FromSeconds(limits.CurrentValue.RequestTimeoutSeconds);
-        return await next(context).AsTask().WaitAsync(timeout, context.HttpContext.RequestAborted);
+        var work = next(context).AsTask();
+        try
+        {
+            return await work.WaitAsync(timeout, context.HttpContext.RequestAborted);
+        }
+        catch (TimeoutException) when (!work.IsCompleted)
+        {
+            // The request's own limit expired; a timeout the work itself raised (Orleans' response timeout: a silo
+            // that does not answer) stays what it is, so the 503 names the cluster rather than the deadline.
+            throw new RequestDeadlineException(timeout);
+        }
     }
 }

@@ -8,8 +8,9 @@ using Microsoft.Extensions.Options;
 namespace CallGrains.Api.Operations;
 
 /// <summary>
-/// The one place failures become responses. A store that cannot commit, or a cluster that cannot be
-/// reached in time, is a 503 with Retry-After: the platform retries CDRs, and nothing was acknowledged.
+/// The one place failures become responses. A store that cannot commit, a silo that does not answer, or a request
+/// past its time limit is a 503 with Retry-After that names the missing part (<see cref="Unavailability"/>):
+/// nothing was acknowledged, and the platform retries CDRs.
 /// </summary>
 public sealed partial class StoreOutageHandler(
     IProblemDetailsService problems,
@@ -30,10 +31,10 @@ public sealed partial class StoreOutageHandler(
             });
         }
 
-        if (!IsOutage(exception)) return false;
+        if (Unavailability.Of(exception) is not { } missing) return false;
 
-        LogOutage(logger, exception, context.Request.Path);
-        metrics.StoreOutage();
+        LogOutage(logger, exception, missing.Part, context.Request.Path);
+        metrics.StoreOutage(missing.Part);
         if (context.Request.Path.StartsWithSegments(PushEndpoints.PathBase))
             metrics.Push(context.Items[PushEndpoints.EventTypeItem] as string, PushResults.Unavailable);
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -45,21 +46,13 @@ public sealed partial class StoreOutageHandler(
             ProblemDetails =
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Storage unavailable",
-                Detail = "The push could not be stored and was not acknowledged. Retry later.",
+                Title = missing.Title,
+                Detail = missing.Detail,
+                Extensions = { ["unavailable"] = missing.Part },
             },
         });
     }
 
-    public static bool IsOutage(Exception exception) => exception switch
-    {
-        StoreUnavailableException or TimeoutException or OrleansException => true,
-        // A storage driver's exception that Orleans could not send back: the store failed somewhere in the cluster.
-        Orleans.Serialization.CodecNotFoundException => true,
-        AggregateException aggregate => aggregate.InnerExceptions.Any(IsOutage),
-        _ => exception.InnerException is { } inner && IsOutage(inner),
-    };
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Store or cluster unavailable while serving {Path}; answered 503")]
-    private static partial void LogOutage(ILogger logger, Exception exception, PathString path);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {MissingPart} was unavailable while serving {Path}; answered 503")]
+    private static partial void LogOutage(ILogger logger, Exception exception, string missingPart, PathString path);
 }

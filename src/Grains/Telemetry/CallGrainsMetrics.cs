@@ -69,7 +69,7 @@ public sealed class CallGrainsMetrics
             "Time one group-commit transaction took (PostgreSQL only).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
         _storeOutages = meter.CreateCounter<long>("callgrains.store.outages", "{request}",
-            "Requests answered 503 because the store or the cluster was unavailable.");
+            "Requests answered 503, by the part that was missing (missing: storage, cluster or deadline).");
     }
 
     /// <summary>The event type as a tag value: the protocol's words, else "other" (never a client's free text).</summary>
@@ -112,7 +112,8 @@ public sealed class CallGrainsMetrics
         _commitDuration.Record(elapsed.TotalSeconds);
     }
 
-    public void StoreOutage() => _storeOutages.Add(1);
+    /// <param name="missingPart">What was missing: "storage", "cluster" or "deadline" (the 503's <c>unavailable</c> member).</param>
+    public void StoreOutage(string missingPart) => _storeOutages.Add(1, new KeyValuePair<string, object?>("missing", missingPart));
 }
 
 public static class CallGrainsMetricsExtensions
