@@ -22,9 +22,9 @@ public static class CallEndpoints
         string sessionId, HttpContext http, IGrainFactory grains, StuckCallWatch stuck, DigitMasking masking)
     {
         sessionId = RouteSegment.Decode(http, 2, sessionId);
-        var json = await grains.GetCallSession(sessionId).GetViewJsonAsync();
-        if (json is null) return Problems.NotFound($"No push was ever stored for session '{sessionId}'.");
-        var view = await CallRequests.AttachAsync([json], grains);
+        var stored = await grains.GetCallSession(sessionId).GetViewAsync();
+        if (stored is null) return Problems.NotFound($"No push was ever stored for session '{sessionId}'.");
+        var view = await CallRequests.AttachAsync([stored], grains);
         return TypedResults.Ok(masking.Mask(stuck.Flag(view[0])));
     }
 

@@ -7,9 +7,12 @@ namespace CallGrains.Api.Calls;
 /// <summary>Call views as clients see them: the grain's view plus the business request it belongs to.</summary>
 internal static class CallRequests
 {
-    public static async Task<IReadOnlyList<CallView>> AttachAsync(IReadOnlyList<string> viewJson, IGrainFactory grains)
+    /// <summary>Views stored in the projection, as contract JSON.</summary>
+    public static Task<IReadOnlyList<CallView>> AttachAsync(IReadOnlyList<string> viewJson, IGrainFactory grains) =>
+        AttachAsync([.. viewJson.Select(j => JsonSerializer.Deserialize(j, CallJson.View)!)], grains);
+
+    public static async Task<IReadOnlyList<CallView>> AttachAsync(IReadOnlyList<CallView> views, IGrainFactory grains)
     {
-        var views = viewJson.Select(j => JsonSerializer.Deserialize<CallView>(j, CallJson.Options)!).ToList();
         var userData = views.Select(v => v.UserData).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         var registrations = await Task.WhenAll(userData.Select(u => grains.GetBusinessRequest(u).GetRegistrationAsync()));
         var requests = userData.Zip(registrations)

@@ -43,7 +43,7 @@ public sealed record CallFacts(
     public static CallFacts Empty(string sessionId, SessionLimits? limits = null) => new(
         sessionId,
         Version: 0,
-        ImmutableSortedDictionary.Create<string, LegFacts>(StringComparer.Ordinal),
+        NoLegs,
         UnplacedStage: null,
         Disconnect: null,
         CollectInfoSeen: false,
@@ -51,11 +51,17 @@ public sealed record CallFacts(
         Cdr: null,
         UserData: null,
         Caller: null,
-        ImmutableSortedSet.Create<string>(StringComparer.Ordinal),
-        ImmutableSortedDictionary.Create<string, UnverifiedItem>(StringComparer.Ordinal))
+        NoProblems,
+        NoUnverified)
     {
         Limits = limits ?? SessionLimits.Default,
     };
+
+    // Shared by every call: an empty immutable collection with a comparer of its own is an allocation, and a silo
+    // holds one set of facts per active call.
+    private static readonly ImmutableSortedDictionary<string, LegFacts> NoLegs = ImmutableSortedDictionary.Create<string, LegFacts>(StringComparer.Ordinal);
+    private static readonly ImmutableSortedSet<string> NoProblems = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+    private static readonly ImmutableSortedDictionary<string, UnverifiedItem> NoUnverified = ImmutableSortedDictionary.Create<string, UnverifiedItem>(StringComparer.Ordinal);
 }
 
 /// <summary>

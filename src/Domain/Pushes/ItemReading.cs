@@ -29,15 +29,23 @@ public sealed record ItemReading(
 
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = PushEnvelope.MaxDepth };
 
-    public static ItemReading Of(PushItem item)
-    {
-        var reading = OfBody(item);
-        if (item.Flag is not { } flag) return reading;
+    /// <summary>The item's reading: the one its push was parsed with, else read from its stored body.</summary>
+    public static ItemReading Of(PushItem item) => Quarantine(item.EventType, item.Flag, item.Reading ?? OfBody(item));
+
+    /// <summary>
+    /// What the body of an item whose JSON object is already parsed (<see cref="PushEnvelope"/>) says: the same as
+    /// reading its body again would, before any flag quarantines it (<see cref="PushItem.Reading"/>).
+    /// </summary>
+    internal static ItemReading OfBody(string eventType, JsonElement root) =>
+        eventType == PushItem.FeeEventType ? OfCdr(root) : OfStatus(eventType, root);
+
+    private static ItemReading Quarantine(string eventType, string? flag, ItemReading reading) =>
         // Quarantine: what the item claims (status, CDR, userData, caller, times) and what could not be read of it
         // stay in the journal and /events; the view only says that it came and why it was not believed.
-        return new ItemReading(UnverifiedKeyPrefix + reading.Key, null, null, 0, null, [flag],
-            new UnverifiedItem(PushFields.Shorten(item.EventType), flag));
-    }
+        flag is null
+            ? reading
+            : new ItemReading(UnverifiedKeyPrefix + reading.Key, null, null, 0, null, [flag],
+                new UnverifiedItem(PushFields.Shorten(eventType), flag));
 
     private static ItemReading OfBody(PushItem item)
     {

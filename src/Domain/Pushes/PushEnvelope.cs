@@ -61,7 +61,7 @@ public static class PushEnvelope
             return PushParse.Reject($"The '{PushFields.Shorten(eventType)}' push has no statusInfo object.");
         if (CheckIds(info, "statusInfo", out var sessionId) is { } problem)
             return PushParse.Reject(problem);
-        return PushParse.Accept([new PushItem(sessionId, eventType, root.GetRawText(), receipt.At, receipt.Flag)]);
+        return PushParse.Accept([Item(sessionId, eventType, root, receipt)]);
     }
 
     private static PushParse ParseFee(JsonElement root, Receipt receipt)
@@ -82,9 +82,25 @@ public static class PushEnvelope
                 return PushParse.Reject($"{where} is not a JSON object; nothing of this push was stored.");
             if (CheckIds(cdr, where, out var sessionId) is { } problem)
                 return PushParse.Reject($"{problem} Nothing of this push was stored.");
-            items.Add(new PushItem(sessionId, PushItem.FeeEventType, cdr.GetRawText(), receipt.At, receipt.Flag));
+            items.Add(Item(sessionId, PushItem.FeeEventType, cdr, receipt));
         }
         return PushParse.Accept(items);
+    }
+
+    /// <summary>The item with its reading, taken from the element already parsed: a push is parsed once.</summary>
+    private static PushItem Item(string sessionId, string eventType, JsonElement element, Receipt receipt)
+    {
+        ItemReading? reading;
+        try
+        {
+            reading = ItemReading.OfBody(eventType, element);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            // Left to the grain, which reads the stored body and says what could not be read.
+            reading = null;
+        }
+        return new PushItem(sessionId, eventType, element.GetRawText(), receipt.At, receipt.Flag) { Reading = reading };
     }
 
     private static string? CheckIds(JsonElement item, string where, out string sessionId)

@@ -13,4 +13,24 @@ public sealed record PushItem(string SessionId, string EventType, string Body, D
     public const string FeeEventType = "fee";
 
     public bool IsCdr => EventType == FeeEventType;
+
+    /// <summary>
+    /// What <see cref="Body"/> says, read while the push was parsed, so that the grain does not read it again; null for
+    /// an item read back from the journal (<see cref="ItemReading.Of"/> then reads the body). The body's reading, before
+    /// any <see cref="Flag"/> quarantines it. Held with the body and event type it was read from, so a copy with another
+    /// body or type (<c>with</c>) reads its own.
+    /// </summary>
+    public ItemReading? Reading
+    {
+        get => _read is var (body, eventType, reading) && ReferenceEquals(body, Body) && ReferenceEquals(eventType, EventType) ? reading : null;
+        init => _read = value is null ? null : (Body, EventType, value);
+    }
+
+    private readonly (string Body, string EventType, ItemReading Reading)? _read;
+
+    public bool Equals(PushItem? other) =>
+        other is not null && SessionId == other.SessionId && EventType == other.EventType && Body == other.Body
+        && ReceivedAt == other.ReceivedAt && Flag == other.Flag;
+
+    public override int GetHashCode() => HashCode.Combine(SessionId, EventType, Body, ReceivedAt, Flag);
 }

@@ -13,14 +13,16 @@ public readonly record struct PushItemSurrogate(
     [property: Id(1)] string EventType,
     [property: Id(2)] string Body,
     [property: Id(3)] DateTimeOffset ReceivedAt,
-    [property: Id(4)] string? Flag);
+    [property: Id(4)] string? Flag,
+    [property: Id(5)] ItemReading? Reading);
 
 [RegisterConverter]
 public sealed class PushItemSurrogateConverter : IConverter<PushItem, PushItemSurrogate>
 {
-    public PushItem ConvertFromSurrogate(in PushItemSurrogate s) => new(s.SessionId, s.EventType, s.Body, s.ReceivedAt, s.Flag);
+    // The reading travels with the item (ViewSurrogates.cs), so that a silo behind a separate API tier does not read the body again.
+    public PushItem ConvertFromSurrogate(in PushItemSurrogate s) => new(s.SessionId, s.EventType, s.Body, s.ReceivedAt, s.Flag) { Reading = s.Reading };
 
-    public PushItemSurrogate ConvertToSurrogate(in PushItem v) => new(v.SessionId, v.EventType, v.Body, v.ReceivedAt, v.Flag);
+    public PushItemSurrogate ConvertToSurrogate(in PushItem v) => new(v.SessionId, v.EventType, v.Body, v.ReceivedAt, v.Flag, v.Reading);
 }
 
 [GenerateSerializer, Immutable, Alias("callgrains.call-summary")]

@@ -1,3 +1,4 @@
+using CallGrains.Domain.Calls;
 using CallGrains.Domain.Pushes;
 using Orleans.Concurrency;
 
@@ -13,11 +14,14 @@ public interface ICallSessionGrain : IGrainWithStringKey
     /// Journals the item and upserts the call's projection row, unless the session already holds an
     /// item with the same identity (then nothing is written). Completes only after the store committed.
     /// </summary>
-    Task<RecordResult> RecordAsync(PushItem item);
+    /// <remarks>Immutable: the item and its reading are never changed after parsing, so an in-process call shares them.</remarks>
+    Task<RecordResult> RecordAsync([Immutable] PushItem item);
 
-    /// <summary>The call view as contract JSON (without its request), or null when no push was ever stored.</summary>
+    /// <summary>The call view (without its request), or null when no push was ever stored.</summary>
+    /// <remarks>Typed, so the API writes it to the response once; a fresh view per call, so an in-process caller shares it.</remarks>
     [ReadOnly]
-    Task<string?> GetViewJsonAsync();
+    [return: Immutable]
+    Task<CallView?> GetViewAsync();
 }
 
 /// <summary>What recording an item did: <see cref="Duplicate"/> items wrote nothing.</summary>

@@ -23,5 +23,9 @@ public sealed class SessionLimitOptions
     [Range(0, 1_000)]
     public int MaxExtraCdrFields { get; set; } = SessionLimits.Default.MaxExtraCdrFields;
 
-    public SessionLimits ToLimits() => new(MaxItemsPerSession, MaxProblemsPerSession, MaxLegsPerSession, MaxExtraCdrFields);
+    private SessionLimits? _limits;
+
+    /// <summary>One instance for every call of the silo (options are bound once, at start): not one per activation.</summary>
+    public SessionLimits ToLimits() =>
+        _limits ??= new(MaxItemsPerSession, MaxProblemsPerSession, MaxLegsPerSession, MaxExtraCdrFields);
 }

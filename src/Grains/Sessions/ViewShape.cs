@@ -1,0 +1,28 @@
+using System.IO.Hashing;
+
+namespace CallGrains.Sessions;
+
+/// <summary>
+/// What a view says apart from its version and time, as a hash of its contract JSON: enough to tell whether an item
+/// changed the view, from the bytes the grain stores anyway (no second serialization).
+/// </summary>
+internal static class ViewShape
+{
+    // The view writes "...,"version":7,"updatedAt":"...","caller":..." in this order, after every nested object that
+    // could hold a "version" name (a CDR's unknown fields) and before anything that could: the last "version" name is
+    // the view's own. A string's quotes are escaped inside it, so these bytes are property names, never values.
+    private static ReadOnlySpan<byte> VersionName => ",\"version\":"u8;
+    private static ReadOnlySpan<byte> CallerName => ",\"caller\":"u8;
+
+    public static ulong Of(ReadOnlySpan<byte> viewJson)
+    {
+        var version = viewJson.LastIndexOf(VersionName);
+        var caller = version < 0 ? -1 : viewJson[version..].IndexOf(CallerName);
+        // Not the contract's layout: hash everything, which can only report a change too many, never one too few.
+        if (caller < 0) return XxHash3.HashToUInt64(viewJson);
+        var hash = new XxHash3();
+        hash.Append(viewJson[..version]);
+        hash.Append(viewJson[(version + caller)..]);
+        return hash.GetCurrentHashAsUInt64();
+    }
+}
