@@ -13,6 +13,9 @@ var sweep = args.Contains("--sweep");
 var feedOnly = args.Contains("--feed-only");
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
 var activeCalls = args.SkipWhile(a => a != "--active-calls").Skip(1).Select(int.Parse).FirstOrDefault(100_000);
+// A process measured after a few seconds of load is still cold (tier-1 JIT, pools, GC sizing): on 2 busy cores its rate
+// nearly tripled between 5 s and 40 s of load, so every deployment gets this much load before its first measurement.
+var warmUp = args.SkipWhile(a => a != "--warm-up").Skip(1).Select(int.Parse).FirstOrDefault(30);
 var report = new Report();
 foreach (var setting in args.Zip(args.Skip(1)).Where(p => p.First == "--setting").Select(p => p.Second.Split('=', 2)))
 {
@@ -42,7 +45,7 @@ if (!feedOnly)
 // (b) embedded
 await using (var embedded = await Deployment.EmbeddedAsync())
 {
-    await Load.RunAsync(embedded, concurrency: 32, rate: 0, seconds: 5, verify: false); // warm-up: JIT, tiering, pools
+    await Load.RunAsync(embedded, concurrency: 64, rate: 0, warmUp, verify: false); // warm-up: JIT, tiering, pools
     var cpu = CpuSample.Take(embedded);
     var run = await Load.RunAsync(embedded, concurrency: 64, rate: 0, seconds, verify: false);
     var used = CpuSample.Take(embedded) - cpu;
@@ -61,7 +64,7 @@ double max;
 Percentiles atMax;
 await using (var cluster = await Deployment.OnPostgresAsync(await postgres.CreateDatabaseAsync()))
 {
-    await Load.RunAsync(cluster, concurrency: 32, rate: 0, seconds: 5, verify: false); // warm-up: JIT, pools, activations
+    await Load.RunAsync(cluster, concurrency: 64, rate: 0, warmUp, verify: false); // warm-up: JIT, pools, activations
     var best = (Rate: 0.0, Latency: new Percentiles(0, 0, 0, 0, 0), Concurrency: 0, Missing: 0L);
     foreach (var concurrency in feedOnly ? new[] { 128 } : new[] { 32, 64, 128 })
     {
