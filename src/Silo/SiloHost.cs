@@ -7,9 +7,10 @@ using CallGrains.Operability.Telemetry;
 namespace CallGrains.Silo;
 
 /// <summary>
-/// The grain host. With <c>ConnectionStrings:CallGrains</c> it joins the PostgreSQL cluster; without it,
-/// a single localhost silo with memory storage, to try the grains alone. Either way it serves operators
-/// over HTTP: /metrics, /health/live, /health/ready and /dashboard (behind CallGrains:ApiKeys when set).
+/// The grain-only host, for a cluster whose HTTP API is a separate tier (<c>CallGrains:Cluster:Role=api</c>); a co-hosted
+/// node (<c>CallGrains.Api</c>) starts the same silo itself. With <c>ConnectionStrings:CallGrains</c> it joins the
+/// PostgreSQL cluster; without it, a single localhost silo with memory storage, to try the grains alone. Either way it
+/// serves operators over HTTP: /metrics, /health/live, /health/ready and /dashboard (behind CallGrains:ApiKeys when set).
 /// </summary>
 public static class SiloHost
 {
@@ -23,13 +24,8 @@ public static class SiloHost
         builder.Services.AddCallGrainsLimits(builder.Configuration);
         builder.UseOrleans(orleans =>
         {
-            orleans.AddActivityPropagation().AddCallGrainsDashboard();
-            if (string.IsNullOrWhiteSpace(connectionString))
-            {
-                orleans.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort).UseCallGrainsInMemoryStorage();
-                return;
-            }
-            orleans.UseCallGrainsCluster(cluster).UseCallGrainsPostgres(connectionString);
+            if (string.IsNullOrWhiteSpace(connectionString)) orleans.UseCallGrainsLocalSilo(cluster.SiloPort, cluster.GatewayPort);
+            else orleans.UseCallGrainsClusterSilo(cluster, connectionString);
         });
         builder.AddCallGrainsTelemetry("callgrains-silo");
         builder.Services.AddCallGrainsHealthChecks();

@@ -32,11 +32,6 @@ public class ApiFixture : IAsyncLifetime
     /// <summary>The API's services (its meters, its tracer provider).</summary>
     public IServiceProvider Services => _app!.Services;
 
-    /// <summary>Where the grains run: this same process in embedded mode, the silo host's HTTP endpoint otherwise.</summary>
-    public virtual Uri NodeWithGrains => Client.BaseAddress!;
-
-    /// <summary>The services of the host the grains run in.</summary>
-    public virtual IServiceProvider ServicesWithGrains => Services;
     public HttpClient Anonymous { get; private set; } = null!;
 
     protected virtual IEnumerable<string> Settings => [$"--CallGrains:ApiKeys:0={ApiKey}"];

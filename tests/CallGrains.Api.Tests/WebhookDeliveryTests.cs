@@ -59,7 +59,7 @@ public abstract class WebhookDeliveryContract(ApiFixture api) : IAsyncLifetime
     [Fact]
     public async Task A_receiver_that_fails_for_a_while_then_recovers_gets_every_change_in_order_and_the_deliveries_show_the_failures()
     {
-        using var attempts = new MetricCollector<long>(api.ServicesWithGrains.GetRequiredService<IMeterFactory>(), "CallGrains", "callgrains.webhook.deliveries");
+        using var attempts = new MetricCollector<long>(api.Services.GetRequiredService<IMeterFactory>(), "CallGrains", "callgrains.webhook.deliveries");
         var hook = _receiver.Add();
         hook.StatusCode = 500;
         var prefix = Prefix();

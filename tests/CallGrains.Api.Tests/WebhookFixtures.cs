@@ -21,12 +21,10 @@ public sealed class WebhookApiFixture : ApiFixture
     protected override IEnumerable<string> Settings => [.. base.Settings, .. WebhookTestSettings.All];
 }
 
-/// <summary>The PostgreSQL cluster with the same webhook settings in the API and the silo.</summary>
+/// <summary>The PostgreSQL node with the same webhook settings.</summary>
 public sealed class WebhookPostgresApiFixture : PostgresApiFixture
 {
     protected override IEnumerable<string> Settings => [.. base.Settings, .. WebhookTestSettings.All];
-
-    protected override IEnumerable<string> SiloSettings => WebhookTestSettings.All;
 }
 
 [CollectionDefinition(Name)]

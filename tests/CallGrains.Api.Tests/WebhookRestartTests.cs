@@ -90,7 +90,8 @@ public sealed class WebhookRestartTests : IAsyncLifetime
 
     private async Task<RunningApi> StartApiAsync()
     {
-        var app = CallGrainsApp.Build(["--urls=http://127.0.0.1:0", .. _cluster, "--CallGrains:ApiKeys:0=k"]);
+        // A separate API tier: the silos alone deliver, so the one that replaces the first is the only one left.
+        var app = CallGrainsApp.Build(["--urls=http://127.0.0.1:0", .. _cluster, "--CallGrains:ApiKeys:0=k", "--CallGrains:Cluster:Role=api"]);
         await app.StartAsync();
         return new RunningApi(app, new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()));
     }

@@ -6,7 +6,8 @@ namespace CallGrains.Cluster.Tests;
 
 /// <summary>
 /// "Acknowledged means committed", checked the hard way: real processes on real PostgreSQL, killed with
-/// SIGKILL under load, and every acknowledged push looked for afterwards.
+/// SIGKILL under load, and every acknowledged push looked for afterwards. The nodes are behind a load balancer that
+/// sends each request to the next node in turn, and to the other one when a node does not connect.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class KillTests(PostgresServer postgres, ITestOutputHelper output)
@@ -14,18 +15,16 @@ public sealed class KillTests(PostgresServer postgres, ITestOutputHelper output)
     [Fact]
     public async Task Every_acknowledged_push_survives_the_service_being_killed_and_restarted()
     {
-        await using var cluster = await ClusterTopology.StartAsync(postgres, silos: 1);
-        using var http = Client(cluster);
+        await using var cluster = await ClusterTopology.StartNodesAsync(postgres, nodes: 1);
+        using var http = cluster.Client(16);
         var run = new TrafficRun(Load(calls: 4000, seed: 11), http);
 
         var traffic = run.RunAsync(CancellationToken.None);
         await WaitForAcknowledgementsAsync(run, 1500);
-        cluster.Api!.Kill();
-        foreach (var silo in cluster.Silos) silo!.Kill();
+        cluster.Silos[0]!.Kill();
         var figures = await traffic;
 
         cluster.StartSilo(0);
-        cluster.StartApi();
         await cluster.WaitUntilReadyAsync();
         var verification = await new Verifier(http, 8).VerifyAsync(run.Calls, CancellationToken.None);
 
@@ -38,33 +37,26 @@ public sealed class KillTests(PostgresServer postgres, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_cluster_keeps_serving_when_one_of_two_silos_is_killed_and_loses_no_acknowledged_push()
+    public async Task Two_nodes_keep_serving_through_the_other_when_one_is_killed_and_lose_no_acknowledged_push()
     {
-        await using var cluster = await ClusterTopology.StartAsync(postgres, silos: 2);
-        using var http = Client(cluster);
-        var run = new TrafficRun(Load(calls: 3000, seed: 23), http);
-
-        var traffic = run.RunAsync(CancellationToken.None);
-        await WaitForAcknowledgementsAsync(run, 1500);
-        cluster.Silos[1]!.Kill();
-        var figures = await traffic;
-        var verification = await new Verifier(http, 8).VerifyAsync(run.Calls, CancellationToken.None);
-
-        Report("one of two silos killed", figures, verification);
-        Assert.False(cluster.Silos[0]!.HasExited);
-        Assert.True(run.Calls.Count(c => c.CdrAcknowledged) > run.Calls.Count / 2, "service should have continued after the kill");
-        Assert.Equal(0, verification.MissingItems);
-        Assert.Equal(0, verification.WrongOutcome);
-        Assert.Equal(0, verification.NotFinal);
+        await using var cluster = await ClusterTopology.StartNodesAsync(postgres, nodes: 2);
+        await KeepsServingWhenTheSecondSiloIsKilledAsync(cluster, seed: 23, "one of two nodes killed");
     }
 
     [Fact]
-    public async Task No_acknowledged_change_is_lost_to_a_webhook_when_a_silo_is_killed_and_the_api_restarted_mid_delivery()
+    public async Task A_separate_api_tier_keeps_serving_when_one_of_two_silos_is_killed_and_loses_no_acknowledged_push()
+    {
+        await using var cluster = await ClusterTopology.StartApiTierAsync(postgres, silos: 2);
+        await KeepsServingWhenTheSecondSiloIsKilledAsync(cluster, seed: 29, "API tier, one of two silos killed");
+    }
+
+    [Fact]
+    public async Task No_acknowledged_change_is_lost_to_a_webhook_when_a_node_is_killed_mid_delivery_and_started_again()
     {
         // The receiver is on loopback, which a subscription may only target when private targets are allowed.
-        await using var cluster = await ClusterTopology.StartAsync(postgres, silos: 2,
+        await using var cluster = await ClusterTopology.StartNodesAsync(postgres, nodes: 2,
             new Dictionary<string, string> { ["CallGrains__Webhooks__AllowPrivateTargets"] = "true" });
-        using var http = Client(cluster);
+        using var http = cluster.Client(16);
         using var receiver = new ChangeReceiver();
         using (var subscribed = await http.PostAsync("/v1/subscriptions", new StringContent(
                    $$"""{"url":"{{receiver.Url}}"}""", System.Text.Encoding.UTF8, "application/json")))
@@ -74,24 +66,43 @@ public sealed class KillTests(PostgresServer postgres, ITestOutputHelper output)
         var traffic = run.RunAsync(CancellationToken.None);
         await WaitForAcknowledgementsAsync(run, 800);
         cluster.Silos[1]!.Kill();
-        await WaitForAcknowledgementsAsync(run, 1600);
-        cluster.Api!.Kill();
-        cluster.StartApi();
-        await cluster.WaitUntilReadyAsync();
         var figures = await traffic;
+        // It rejoins while the subscription is still working through the backlog (a silo starting under full load
+        // on this shared machine can take longer than the readiness wait).
+        cluster.StartSilo(1);
+        await cluster.WaitUntilReadyAsync();
         var verification = await new Verifier(http, 8).VerifyAsync(run.Calls, CancellationToken.None);
 
         var feed = await FeedAsync(http);
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while (feed.Except(receiver.Received).Any() && DateTime.UtcNow < deadline) await Task.Delay(500);
         var missing = feed.Except(receiver.Received).ToList();
-        Report("webhook: one of two silos killed, API restarted", figures, verification);
+        Report("webhook: one of two nodes killed, then started again", figures, verification);
         output.WriteLine($"webhook: {feed.Count} changes in the feed, {receiver.Received.Count} delivered, {missing.Count} missing, " +
                          $"{receiver.Deliveries} deliveries (retries included)");
 
         Assert.Equal(0, verification.MissingItems);
         Assert.Empty(missing);
         Assert.True(receiver.InVersionOrderPerSession, "a session's changes arrived out of version order");
+    }
+
+    private async Task KeepsServingWhenTheSecondSiloIsKilledAsync(ClusterTopology cluster, int seed, string scenario)
+    {
+        using var http = cluster.Client(16);
+        var run = new TrafficRun(Load(calls: 3000, seed), http);
+
+        var traffic = run.RunAsync(CancellationToken.None);
+        await WaitForAcknowledgementsAsync(run, 1500);
+        cluster.Silos[1]!.Kill();
+        var figures = await traffic;
+        var verification = await new Verifier(http, 8).VerifyAsync(run.Calls, CancellationToken.None);
+
+        Report(scenario, figures, verification);
+        Assert.False(cluster.Silos[0]!.HasExited);
+        Assert.True(run.Calls.Count(c => c.CdrAcknowledged) > run.Calls.Count / 2, "service should have continued after the kill");
+        Assert.Equal(0, verification.MissingItems);
+        Assert.Equal(0, verification.WrongOutcome);
+        Assert.Equal(0, verification.NotFinal);
     }
 
     /// <summary>Every (session, version) in the change feed, paged to its end.</summary>
@@ -119,14 +130,6 @@ public sealed class KillTests(PostgresServer postgres, ITestOutputHelper output)
         CdrRetries = 3,
         CdrRetryDelayMs = 2000,
     };
-
-    private static HttpClient Client(ClusterTopology cluster) =>
-        new(new SocketsHttpHandler { MaxConnectionsPerServer = 16 })
-        {
-            BaseAddress = cluster.ApiUrl,
-            Timeout = TimeSpan.FromSeconds(20),
-            DefaultRequestHeaders = { Authorization = new("Bearer", ClusterTopology.ApiKey) },
-        };
 
     private static async Task WaitForAcknowledgementsAsync(TrafficRun run, int count)
     {

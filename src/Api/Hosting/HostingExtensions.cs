@@ -39,35 +39,39 @@ public static class HostingExtensions
     }
 
     /// <summary>
-    /// With <c>ConnectionStrings:CallGrains</c> the API is a stateless client of the silo cluster and reads
-    /// lists from the projections directly. Without it, the API hosts its own silo: one process, nothing
-    /// to install, nothing durable.
+    /// With <c>ConnectionStrings:CallGrains</c> this process is a node of the PostgreSQL cluster: a silo that also
+    /// serves the HTTP API, so a push's grain call stays in the process when its grain lives here (and a new call's
+    /// grain does, see <c>CallSessionGrain</c>). With <c>CallGrains:Cluster:Role=api</c> it is a separate API tier
+    /// instead: a stateless client of grain-only silos that reads lists from the projections directly. Without a
+    /// database, the API hosts its own silo: one process, nothing to install, nothing durable.
     /// </summary>
     public static WebApplicationBuilder AddCallGrainsOrleans(this WebApplicationBuilder builder, CallGrainsOptions options)
     {
         var connectionString = builder.Configuration.GetConnectionString(ClusterSettings.ConnectionStringName);
-        if (!string.IsNullOrWhiteSpace(connectionString))
+        if (string.IsNullOrWhiteSpace(connectionString))
         {
-            var cluster = builder.Services.AddValidatedOptions<ClusterSettings>(builder.Configuration, ClusterSettings.Section);
-            if (options.ConfiguredApiKeys.Count == 0 && !options.AllowAnonymous)
-                throw new InvalidOperationException(
-                    "Cluster mode needs API keys for the business endpoints: set CallGrains:ApiKeys (e.g. CallGrains__ApiKeys__0=<key>), " +
-                    "or set CallGrains:AllowAnonymous=true to serve them without keys on purpose.");
-            builder.UseOrleansClient(client => client
-                .UseCallGrainsCluster(cluster)
-                .UseCallGrainsPostgresClustering(connectionString)
-                .AddActivityPropagation()
-                .AddCallGrainsDashboard());
-            builder.Services.AddCallGrainsPostgresReads(connectionString);
+            builder.UseOrleans(silo => silo.UseCallGrainsLocalSilo(options.Embedded.SiloPort, options.Embedded.GatewayPort));
+            builder.Services.AddHostedService<EmbeddedModeNotice>();
             return builder;
         }
 
-        builder.UseOrleans(silo => silo
-            .UseLocalhostClustering(options.Embedded.SiloPort, options.Embedded.GatewayPort)
-            .UseCallGrainsInMemoryStorage()
+        var cluster = builder.Services.AddValidatedOptions<ClusterSettings>(builder.Configuration, ClusterSettings.Section);
+        if (options.ConfiguredApiKeys.Count == 0 && !options.AllowAnonymous)
+            throw new InvalidOperationException(
+                "Cluster mode needs API keys for the business endpoints: set CallGrains:ApiKeys (e.g. CallGrains__ApiKeys__0=<key>), " +
+                "or set CallGrains:AllowAnonymous=true to serve them without keys on purpose.");
+        if (cluster.Role == ClusterRole.Node)
+        {
+            builder.UseOrleans(silo => silo.UseCallGrainsClusterSilo(cluster, connectionString));
+            return builder;
+        }
+
+        builder.UseOrleansClient(client => client
+            .UseCallGrainsCluster(cluster)
+            .UseCallGrainsPostgresClustering(connectionString)
             .AddActivityPropagation()
             .AddCallGrainsDashboard());
-        builder.Services.AddHostedService<EmbeddedModeNotice>();
+        builder.Services.AddCallGrainsPostgresReads(connectionString);
         return builder;
     }
 

@@ -38,6 +38,12 @@ public sealed class ClusterSettings
     /// </summary>
     [Range(1, 60)] public int ProbeTimeoutSeconds { get; set; } = 2;
 
+    /// <summary>
+    /// What the API program (<c>CallGrains.Api</c>) is in a cluster: a <see cref="ClusterRole.Node"/> (the default) or a
+    /// separate API tier in front of grain-only silos. The grain host (<c>CallGrains.Silo</c>) is always a silo.
+    /// </summary>
+    [EnumDataType(typeof(ClusterRole))] public ClusterRole Role { get; set; } = ClusterRole.Node;
+
     public IPAddress ResolveAdvertisedAddress()
     {
         if (IPAddress.TryParse(AdvertisedAddress, out var ip)) return ip;
@@ -45,4 +51,14 @@ public sealed class ClusterSettings
         return Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
                ?? Dns.GetHostAddresses(host).First(a => a.AddressFamily == AddressFamily.InterNetwork);
     }
+}
+
+/// <summary>How the API program takes part in a cluster (<c>CallGrains:Cluster:Role</c>).</summary>
+public enum ClusterRole
+{
+    /// <summary>A silo serving the HTTP API itself: a push's grain call stays in the process when its grain is there.</summary>
+    Node,
+
+    /// <summary>An Orleans client of grain-only silos (<c>CallGrains.Silo</c>): every grain call crosses to a silo.</summary>
+    Api,
 }

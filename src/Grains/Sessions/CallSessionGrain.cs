@@ -8,6 +8,7 @@ using CallGrains.Storage;
 using CallGrains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 
 namespace CallGrains.Sessions;
 
@@ -16,6 +17,11 @@ namespace CallGrains.Sessions;
 /// of folding it. Non-reentrant, so one push at a time; state changes only after the store committed.
 /// Holds the facts only (no rendered view), because a silo holds one activation per active call.
 /// </summary>
+/// <remarks>
+/// Placed where its first push arrived: on a co-hosted node that push's grain call, and every later one the load
+/// balancer sends to the same node, stays in the process.
+/// </remarks>
+[PreferLocalPlacement]
 public sealed class CallSessionGrain(
     IPushJournal journal,
     IJournalReader reader,
