@@ -29,11 +29,11 @@ public static class SiloHost
         });
         builder.AddCallGrainsTelemetry("callgrains-silo");
         builder.Services.AddCallGrainsHealthChecks();
-        builder.Services.AddCallGrainsApiKeys<ConfiguredKeys>();
+        builder.Services.AddCallGrainsApiKeys(builder.Configuration);
         if (!HasConfiguredUrls(builder.Configuration)) builder.WebHost.UseUrls($"http://localhost:{silo.HttpPort}");
 
         var app = builder.Build();
-        app.UseBearerKeyFor(DashboardExtensions.Path);
+        app.UseBearerKeyFor(allTenants: true, DashboardExtensions.Path);
         app.MapCallGrainsHealth();
         app.MapCallGrainsMetrics();
         app.MapCallGrainsDashboard();
@@ -43,11 +43,4 @@ public static class SiloHost
     /// <summary>Whether the host was told where to listen the standard way (ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS, --urls, Urls).</summary>
     private static bool HasConfiguredUrls(IConfiguration configuration) =>
         new[] { "urls", "http_ports", "https_ports" }.Any(key => !string.IsNullOrWhiteSpace(configuration[key]));
-
-    /// <summary>The same business keys as the API's (CallGrains:ApiKeys), read as configured now.</summary>
-    private sealed class ConfiguredKeys(IConfiguration configuration) : IApiKeys
-    {
-        public IReadOnlyList<string> Current =>
-            [.. (configuration.GetSection("CallGrains:ApiKeys").Get<string[]>() ?? []).Where(k => !string.IsNullOrWhiteSpace(k))];
-    }
 }

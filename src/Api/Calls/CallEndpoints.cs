@@ -1,4 +1,6 @@
+using System.Text.Json;
 using CallGrains.Api.Operations;
+using CallGrains.Operability.Access;
 using CallGrains.Domain.Calls;
 using CallGrains.Sessions;
 using CallGrains.Storage;
@@ -12,9 +14,9 @@ public static class CallEndpoints
     public static WebApplication MapCallEndpoints(this WebApplication app)
     {
         var calls = app.MapGroup("/v1/calls").WithTags("Calls").AddEndpointFilter<ApiKeyFilter>().AddEndpointFilter<RequestTimeoutFilter>();
-        calls.MapGet("/{sessionId}", GetAsync).WithName("GetCall");
-        calls.MapGet("/{sessionId}/events", GetEventsAsync).WithName("GetCallEvents");
-        calls.MapGet("/", ListAsync).WithName("ListCalls");
+        calls.MapGet("/{sessionId}", GetAsync).WithName("GetCall").RequireScope(Scopes.CallsRead);
+        calls.MapGet("/{sessionId}/events", GetEventsAsync).WithName("GetCallEvents").RequireScope(Scopes.CallsRead);
+        calls.MapGet("/", ListAsync).WithName("ListCalls").RequireScope(Scopes.CallsRead);
         return app;
     }
 
@@ -23,28 +25,37 @@ public static class CallEndpoints
     {
         sessionId = RouteSegment.Decode(http, 2, sessionId);
         var stored = await grains.GetCallSession(sessionId).GetViewAsync();
-        if (stored is null) return Problems.NotFound($"No push was ever stored for session '{sessionId}'.");
+        if (stored is null) return NotFound(sessionId);
         var view = await CallRequests.AttachAsync([stored], grains);
+        // Another tenant's call is answered as if it did not exist: a 403 would tell that it does.
+        if (!Caller.Of(http).Sees(view[0].UserData)) return NotFound(sessionId);
         return TypedResults.Ok(masking.Mask(stuck.Flag(view[0])));
     }
 
     public static async Task<Results<Ok<IReadOnlyList<CallEvent>>, ProblemHttpResult>> GetEventsAsync(
-        string sessionId, HttpContext http, IJournalReader journal, DigitMasking masking, CancellationToken cancellationToken)
+        string sessionId, HttpContext http, IJournalReader journal, IGrainFactory grains, DigitMasking masking, CancellationToken cancellationToken)
     {
         sessionId = RouteSegment.Decode(http, 2, sessionId);
+        // The call's userData is what its view says (an unverified item never decides it), so a tenant asks the grain.
+        if (Caller.Of(http).Tenant is not null && !Caller.Of(http).Sees(await UserDataOfAsync(sessionId, grains))) return NotFound(sessionId);
         var entries = await journal.ReadSessionAsync(sessionId, cancellationToken);
-        if (entries.Count == 0) return Problems.NotFound($"No push was ever stored for session '{sessionId}'.");
+        if (entries.Count == 0) return NotFound(sessionId);
         IReadOnlyList<CallEvent> events = [.. entries.Select(e => CallEvent.Of(e, masking))];
         return TypedResults.Ok(events);
     }
 
     public static async Task<Results<Ok<CallList>, ProblemHttpResult>> ListAsync(
-        [AsParameters] CallListParameters parameters, ICallsProjection projection, IGrainFactory grains, StuckCallWatch stuck,
+        [AsParameters] CallListParameters parameters, HttpContext http, ICallsProjection projection, IGrainFactory grains, StuckCallWatch stuck,
         DigitMasking masking, CancellationToken cancellationToken)
     {
         if (parameters.ToQuery(stuck) is not { } query) return Problems.BadRequest(parameters.Error!);
-        var page = await projection.ListAsync(query, cancellationToken);
+        var page = await projection.ListAsync(query with { Tenant = Caller.Of(http).Tenant }, cancellationToken);
         var views = await CallRequests.AttachAsync([.. page.Items.Select(r => r.ViewJson)], grains);
         return TypedResults.Ok(new CallList([.. views.Select(v => masking.Mask(stuck.Flag(v)))], page.Next?.Encode()));
     }
+
+    private static ProblemHttpResult NotFound(string sessionId) => Problems.NotFound($"No push was ever stored for session '{sessionId}'.");
+
+    private static async Task<string?> UserDataOfAsync(string sessionId, IGrainFactory grains) =>
+        (await grains.GetCallSession(sessionId).GetViewAsync())?.UserData;
 }

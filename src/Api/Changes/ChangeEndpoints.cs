@@ -3,6 +3,7 @@ using System.Text;
 using CallGrains.Api.Operations;
 using CallGrains.Domain.Calls;
 using CallGrains.Domain.Changes;
+using CallGrains.Operability.Access;
 using CallGrains.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -20,15 +21,17 @@ public static class ChangeEndpoints
     public static WebApplication MapChangeEndpoints(this WebApplication app)
     {
         var changes = app.MapGroup("/v1/changes").WithTags("Changes").AddEndpointFilter<ApiKeyFilter>();
-        changes.MapGet("/", ListAsync).WithName("ListChanges").AddEndpointFilter<RequestTimeoutFilter>();
-        changes.MapGet("/stream", StreamAsync).WithName("StreamChanges").Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        changes.MapGet("/", ListAsync).WithName("ListChanges").AddEndpointFilter<RequestTimeoutFilter>().RequireScope(Scopes.ChangesRead);
+        changes.MapGet("/stream", StreamAsync).WithName("StreamChanges").Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .RequireScope(Scopes.ChangesRead);
         return app;
     }
 
     public static async Task<Results<Ok<ChangeList>, ProblemHttpResult>> ListAsync(
-        [AsParameters] ChangeListParameters parameters, IChangeFeed feed, DigitMasking masking, CancellationToken cancellationToken)
+        [AsParameters] ChangeListParameters parameters, HttpContext http, IChangeFeed feed, DigitMasking masking, CancellationToken cancellationToken)
     {
-        if (parameters.ToQuery(defaultAfter: 0) is not { } query) return Problems.BadRequest(parameters.Error!);
+        if (parameters.ToQuery(defaultAfter: 0) is not { } parsed) return Problems.BadRequest(parameters.Error!);
+        var query = parsed with { Tenant = Caller.Of(http).Tenant };
         var changes = await feed.ReadAsync(query, cancellationToken);
         return TypedResults.Ok(new ChangeList([.. changes.Select(c => ChangeView.Of(c, masking))], changes.Count > 0 ? changes[^1].Seq : query.After));
     }
@@ -44,7 +47,8 @@ public static class ChangeEndpoints
         if (lastEventId.Length > 0) parameters = parameters with { After = lastEventId };
         var cancellationToken = http.RequestAborted;
         var start = parameters.After is null ? await feed.LastSeqAsync(cancellationToken) : 0;
-        if (parameters.ToQuery(defaultAfter: start) is not { } query) return Problems.BadRequest(parameters.Error!);
+        if (parameters.ToQuery(defaultAfter: start) is not { } parsed) return Problems.BadRequest(parameters.Error!);
+        var query = parsed with { Tenant = Caller.Of(http).Tenant };
 
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";

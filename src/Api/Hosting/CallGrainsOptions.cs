@@ -8,16 +8,13 @@ public sealed class CallGrainsOptions
 {
     public const string Section = "CallGrains";
 
-    /// <summary>Bearer keys for the business endpoints; empty means they are open (refused in cluster mode, see <see cref="AllowAnonymous"/>).</summary>
-    public string[] ApiKeys { get; set; } = [];
-
     /// <summary>
+    /// The business keys are bound from this section too, by <see cref="CallGrains.Operability.Access.ApiKeyOptions"/>
+    /// (<c>ApiKeys</c>, <c>ApiKeyHashes</c>, <c>Tenants</c>); none means the business endpoints are open.
     /// Cluster mode holds real customers' calls, so it will not start with the business endpoints open by
     /// accident: set this to serve them without keys on purpose (e.g. behind a gateway that authenticates).
     /// </summary>
     public bool AllowAnonymous { get; set; }
-
-    public IReadOnlyList<string> ConfiguredApiKeys => [.. ApiKeys.Where(k => !string.IsNullOrWhiteSpace(k))];
 
     /// <summary>
     /// Addresses or CIDR ranges of the reverse proxies in front of this service, whose X-Forwarded-For is believed.

@@ -56,9 +56,10 @@ public static class HostingExtensions
         }
 
         var cluster = builder.Services.AddValidatedOptions<ClusterSettings>(builder.Configuration, ClusterSettings.Section);
-        if (options.ConfiguredApiKeys.Count == 0 && !options.AllowAnonymous)
+        if (!options.AllowAnonymous && ApiKeyTable.Configured(builder.Configuration).Count == 0)
             throw new InvalidOperationException(
-                "Cluster mode needs API keys for the business endpoints: set CallGrains:ApiKeys (e.g. CallGrains__ApiKeys__0=<key>), " +
+                "Cluster mode needs API keys for the business endpoints: set CallGrains:ApiKeys (e.g. CallGrains__ApiKeys__0=<key>) " +
+                "or tenants' keys (CallGrains:Tenants:<name>:Keys), " +
                 "or set CallGrains:AllowAnonymous=true to serve them without keys on purpose.");
         if (cluster.Role == ClusterRole.Node)
         {
@@ -84,7 +85,7 @@ public static class HostingExtensions
         builder.AddCallGrainsTelemetry("callgrains-api");
         builder.Services.AddCallGrainsHealthChecks();
         builder.Services.AddHostedService<StuckCallGauge>();
-        builder.Services.AddCallGrainsApiKeys<ConfiguredApiKeys>();
+        builder.Services.AddCallGrainsApiKeys(builder.Configuration);
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes);
         builder.Services.AddCallGrainsKnownProxies(options.KnownProxies);
@@ -114,16 +115,12 @@ public static class HostingExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UsePathIdCheck();
-        // The dashboard and the reference page are as open as the business endpoints: keyed when those are.
-        app.UseBearerKeyFor(DashboardExtensions.Path, ApiReference.DocsPath);
+        // The dashboard and the reference page are as open as the business endpoints: keyed when those are. The
+        // dashboard shows every tenant's grains, so a tenant's key does not open it.
+        app.UseBearerKeyFor(allTenants: true, DashboardExtensions.Path);
+        app.UseBearerKeyFor(allTenants: false, ApiReference.DocsPath);
         return app;
     }
-}
-
-/// <summary>The business keys as configured now (the options monitor follows reloads).</summary>
-internal sealed class ConfiguredApiKeys(IOptionsMonitor<CallGrainsOptions> options) : IApiKeys
-{
-    public IReadOnlyList<string> Current => options.CurrentValue.ConfiguredApiKeys;
 }
 
 /// <summary>Says once, loudly, that the embedded default keeps nothing across restarts.</summary>

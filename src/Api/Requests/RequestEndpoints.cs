@@ -4,6 +4,7 @@ using CallGrains.Api.Hosting;
 using CallGrains.Api.Operations;
 using CallGrains.Domain.Calls;
 using CallGrains.Domain.Requests;
+using CallGrains.Operability.Access;
 using CallGrains.Requests;
 using CallGrains.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,9 +21,9 @@ public static class RequestEndpoints
     public static WebApplication MapRequestEndpoints(this WebApplication app)
     {
         var requests = app.MapGroup("/v1/requests").WithTags("Requests").AddEndpointFilter<ApiKeyFilter>().AddEndpointFilter<RequestTimeoutFilter>();
-        requests.MapPut("/{userData}", RegisterAsync).WithName("RegisterRequest").Accepts<RequestBody>("application/json");
-        requests.MapGet("/{userData}", GetAsync).WithName("GetRequest");
-        requests.MapGet("/", ListAsync).WithName("ListRequests");
+        requests.MapPut("/{userData}", RegisterAsync).WithName("RegisterRequest").Accepts<RequestBody>("application/json").RequireScope(Scopes.RequestsWrite);
+        requests.MapGet("/{userData}", GetAsync).WithName("GetRequest").RequireScope(Scopes.RequestsRead);
+        requests.MapGet("/", ListAsync).WithName("ListRequests").RequireScope(Scopes.RequestsRead);
         return app;
     }
 
@@ -32,6 +33,9 @@ public static class RequestEndpoints
         userData = RouteSegment.Decode(request.HttpContext, 2, userData);
         if (userData.Length is 0 or > MaxUserDataLength || userData.Any(char.IsControl))
             return Problems.BadRequest($"userData must be 1 to {MaxUserDataLength} characters, none of them control characters.");
+        // Which prefixes a key owns is its own configuration, so saying so tells nothing about other tenants' data.
+        if (Caller.Of(request.HttpContext) is { Tenant: { } tenant } caller && !caller.Sees(userData))
+            return Problems.Forbidden($"userData '{userData}' does not start with a prefix of tenant {tenant.Name} ({string.Join(", ", tenant.UserDataPrefixes)}).");
         if (request.ContentLength > options.Value.MaxBodyBytes) return Problems.TooLarge(options.Value.MaxBodyBytes);
 
         RequestBody? body;
@@ -59,18 +63,18 @@ public static class RequestEndpoints
     public static async Task<Results<Ok<RequestView>, ProblemHttpResult>> GetAsync(string userData, HttpContext http, IGrainFactory grains)
     {
         userData = RouteSegment.Decode(http, 2, userData);
-        var snapshot = await grains.GetBusinessRequest(userData).GetAsync();
+        var snapshot = Caller.Of(http).Sees(userData) ? await grains.GetBusinessRequest(userData).GetAsync() : null;
         return snapshot is null
             ? Problems.NotFound($"No request '{userData}' was registered and no call carried it.")
             : TypedResults.Ok(RequestView.Of(snapshot));
     }
 
     public static async Task<Results<Ok<RequestList>, ProblemHttpResult>> ListAsync(
-        string? businessId, IRequestsProjection projection, IGrainFactory grains, CancellationToken cancellationToken)
+        string? businessId, HttpContext http, IRequestsProjection projection, IGrainFactory grains, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(businessId)) return Problems.BadRequest("businessId is required.");
         if (RouteSegment.Problem(businessId, "businessId") is { } problem) return Problems.BadRequest(problem);
-        var rows = await projection.ListByBusinessIdAsync(businessId, cancellationToken);
+        var rows = await projection.ListByBusinessIdAsync(businessId, Caller.Of(http).Tenant, cancellationToken);
         var snapshots = await Task.WhenAll(rows.Select(r => grains.GetBusinessRequest(r.UserData).GetAsync()));
         return TypedResults.Ok(new RequestList([.. snapshots.OfType<RequestSnapshot>().Select(RequestView.Of)]));
     }

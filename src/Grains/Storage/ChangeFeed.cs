@@ -21,12 +21,14 @@ public interface IChangeFeed
 /// <param name="UserData">Only changes of calls with exactly this userData.</param>
 /// <param name="UserDataPrefix">Only changes of calls whose userData starts with this (a webhook subscription's filter).</param>
 /// <param name="Types">Only these change types; null for all.</param>
+/// <param name="Tenant">Only changes of calls this tenant owns; null for every call's.</param>
 public sealed record ChangeQuery(
     long After = 0,
     int Limit = ChangeQuery.DefaultLimit,
     string? UserData = null,
     string? UserDataPrefix = null,
-    IReadOnlyList<string>? Types = null)
+    IReadOnlyList<string>? Types = null,
+    TenantScope? Tenant = null)
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 500;
@@ -35,5 +37,6 @@ public sealed record ChangeQuery(
         change.Seq > After
         && (UserData is null || change.UserData == UserData)
         && (UserDataPrefix is null || (change.UserData?.StartsWith(UserDataPrefix, StringComparison.Ordinal) ?? false))
-        && (Types is null || Types.Contains(change.Type));
+        && (Types is null || Types.Contains(change.Type))
+        && (Tenant is null || Tenant.Owns(change.UserData));
 }

@@ -31,7 +31,8 @@ public interface IRequestsProjection
 {
     Task UpsertAsync(RequestRow request, CancellationToken cancellationToken = default);
 
-    Task<IReadOnlyList<RequestRow>> ListByBusinessIdAsync(string businessId, CancellationToken cancellationToken = default);
+    /// <summary>The requests registered under <paramref name="businessId"/>, only those <paramref name="tenant"/> owns when given.</summary>
+    Task<IReadOnlyList<RequestRow>> ListByBusinessIdAsync(string businessId, TenantScope? tenant = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The store could not commit or read: callers answer 503 and acknowledge nothing.</summary>

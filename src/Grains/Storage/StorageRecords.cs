@@ -61,6 +61,7 @@ public sealed record RequestRow(
 
 /// <summary>A filter over the calls projection; newest first, keyset-paged by <see cref="Cursor"/>.</summary>
 /// <param name="Unverified">true: only calls with an unverified item; false: only calls without.</param>
+/// <param name="Tenant">Only the calls this tenant owns; null for every call.</param>
 public sealed record CallQuery(
     string? UserData = null,
     CallStatus? Status = null,
@@ -70,7 +71,8 @@ public sealed record CallQuery(
     int Limit = CallQuery.DefaultLimit,
     CallCursor? Cursor = null,
     StuckFilter? Stuck = null,
-    bool? Unverified = null)
+    bool? Unverified = null,
+    TenantScope? Tenant = null)
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;

@@ -11,6 +11,8 @@ namespace CallGrains.Webhooks;
 /// <param name="Cursor">Every matching change up to this seq was delivered (later ones may have been too: delivery is at least once).</param>
 /// <param name="PreviousSecret">The secret before the last rotation, still signing until <paramref name="PreviousSecretUntil"/>.</param>
 /// <param name="FailingSince">When deliveries started failing with no success since; null while they succeed.</param>
+/// <param name="Tenant">The tenant whose key created it: it is sent only that tenant's changes and shown only to that
+/// tenant; null for one created with an all-tenants key.</param>
 [GenerateSerializer, Immutable, Alias("callgrains.subscription")]
 public sealed record Subscription(
     [property: Id(0)] string Id,
@@ -25,11 +27,12 @@ public sealed record Subscription(
     [property: Id(9)] long Cursor,
     [property: Id(10)] DateTimeOffset? FailingSince,
     [property: Id(11)] DateTimeOffset? LastDeliveryAt,
-    [property: Id(12)] string? LastError)
+    [property: Id(12)] string? LastError,
+    [property: Id(13)] TenantScope? Tenant = null)
 {
     /// <summary>The changes this subscription is sent, after <paramref name="after"/>.</summary>
     public ChangeQuery Query(long after, int limit = ChangeQuery.MaxLimit) =>
-        new(after, limit, UserDataPrefix: UserDataPrefix, Types: Types.Length >= ChangeTypes.All.Count ? null : Types);
+        new(after, limit, UserDataPrefix: UserDataPrefix, Types: Types.Length >= ChangeTypes.All.Count ? null : Types, Tenant: Tenant);
 
     /// <summary>The secrets that sign a delivery at <paramref name="now"/>: the current one, and the previous one during its grace period.</summary>
     public IReadOnlyList<string> SigningSecrets(DateTimeOffset now) =>
@@ -41,7 +44,8 @@ public sealed record Subscription(
 public sealed record SubscriptionRequest(
     [property: Id(0)] string Url,
     [property: Id(1)] ImmutableArray<string> Types,
-    [property: Id(2)] string? UserDataPrefix);
+    [property: Id(2)] string? UserDataPrefix,
+    [property: Id(3)] TenantScope? Tenant = null);
 
 /// <summary>One attempt to deliver one change, as <c>GET /v1/subscriptions/{id}/deliveries</c> shows it.</summary>
 /// <param name="StatusCode">The receiver's HTTP status; null when none came (refused, timed out, unreachable).</param>

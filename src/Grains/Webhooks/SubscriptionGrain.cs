@@ -80,7 +80,7 @@ public sealed partial class SubscriptionGrain(
     {
         if (_subscription is not null) throw new InvalidOperationException($"Subscription {Id} exists already.");
         var subscription = new Subscription(Id, request.Url, request.Types, request.UserDataPrefix, time.GetUtcNow(), SubscriptionStatus.Active,
-            WebhookSignature.NewSecret(), null, null, await feed.LastSeqAsync(), null, null, null);
+            WebhookSignature.NewSecret(), null, null, await feed.LastSeqAsync(), null, null, null, request.Tenant);
         if (!await store.CreateAsync(subscription, Options.MaxSubscriptions)) return null;
         _subscription = subscription;
         _readUpTo = subscription.Cursor;

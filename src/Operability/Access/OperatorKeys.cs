@@ -1,28 +1,51 @@
 using System.Security.Cryptography;
-using System.Text;
+using CallGrains.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace CallGrains.Operability.Access;
 
 public static class ApiKeyServices
 {
     /// <summary>The node's business keys and the per-address count of wrong ones.</summary>
-    public static IServiceCollection AddCallGrainsApiKeys<TKeys>(this IServiceCollection services) where TKeys : class, IApiKeys
+    public static IReadOnlyList<ApiKeyEntry> AddCallGrainsApiKeys(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton<IApiKeys, TKeys>();
+        var options = services.AddValidatedOptions<ApiKeyOptions>(configuration, ApiKeyOptions.Section);
+        services.AddSingleton<IApiKeys, ConfiguredApiKeys>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<FailedAuthentications>();
-        return services;
+        return ApiKeyTable.Build(options);
     }
 }
 
-/// <summary>The business API keys of this node (<c>CallGrains:ApiKeys</c>); none means the business endpoints are open.</summary>
+/// <summary>The business API keys of this node (<see cref="ApiKeyOptions"/>); none means the business endpoints are open.</summary>
 public interface IApiKeys
 {
-    IReadOnlyList<string> Current { get; }
+    IReadOnlyList<ApiKeyEntry> Current { get; }
+}
+
+/// <summary>The keys as configured now: the table is built again only when the options monitor has a new value (a reload).</summary>
+public sealed class ConfiguredApiKeys(IOptionsMonitor<ApiKeyOptions> options) : IApiKeys
+{
+    private Built? _built;
+
+    public IReadOnlyList<ApiKeyEntry> Current
+    {
+        get
+        {
+            var current = options.CurrentValue;
+            if (_built is { } built && ReferenceEquals(built.Options, current)) return built.Entries;
+            var entries = ApiKeyTable.Build(current);
+            _built = new Built(current, entries);
+            return entries;
+        }
+    }
+
+    private sealed record Built(ApiKeyOptions Options, IReadOnlyList<ApiKeyEntry> Entries);
 }
 
 /// <summary>Why a request was not let in: its status (401, or 429 while its address is locked out) and what to tell it.</summary>
@@ -31,12 +54,15 @@ public sealed record KeyRefusal(int StatusCode, string Detail);
 public static class BearerKey
 {
     /// <summary>
-    /// Whether the request carries <c>Authorization: Bearer &lt;one of keys&gt;</c>, or why not. The SHA-256 of the
-    /// presented key is compared with each key's in constant time, so that neither a key nor its length leaks
-    /// through response timing. An address with too many wrong keys lately is refused before any comparison.
+    /// Whether the request carries <c>Authorization: Bearer &lt;one of keys&gt;</c> (then <paramref name="key"/> is
+    /// that key's entry), or why not. The SHA-256 of the presented key is compared with every key's hash in constant
+    /// time, so that neither a key, nor its length, nor which entry it matched leaks through response timing. An
+    /// address with too many wrong keys lately is refused before any comparison. No keys: everything is let in, with
+    /// <paramref name="key"/> null.
     /// </summary>
-    public static KeyRefusal? Refusal(HttpRequest request, IReadOnlyList<string> keys)
+    public static KeyRefusal? Refusal(HttpRequest request, IReadOnlyList<ApiKeyEntry> keys, out ApiKeyEntry? key)
     {
+        key = null;
         if (keys.Count == 0) return null;
         var failures = request.HttpContext.RequestServices.GetService<FailedAuthentications>();
         var address = request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
@@ -49,11 +75,12 @@ public static class BearerKey
         if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
             return new KeyRefusal(StatusCodes.Status401Unauthorized, "An API key is required: send 'Authorization: Bearer <key>'.");
 
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()));
-        var known = false;
-        foreach (var key in keys)
-            known |= CryptographicOperations.FixedTimeEquals(presented, SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-        if (known) return null;
+        var presented = ApiKeyTable.HashOf(header[scheme.Length..].Trim());
+        foreach (var entry in keys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(presented, entry.Hash)) key = entry;
+        }
+        if (key is not null) return null;
         failures?.Record(address);
         return new KeyRefusal(StatusCodes.Status401Unauthorized, "The API key is not valid.");
     }
@@ -61,13 +88,17 @@ public static class BearerKey
     /// <summary>
     /// Puts the business key in front of whole path branches that are not minimal-API endpoints of ours (the Orleans
     /// Dashboard's files and API, the API reference), so that they are exactly as open as the business endpoints.
+    /// With <paramref name="allTenants"/> only a key that sees every tenant's data gets in (the dashboard shows every
+    /// grain); a tenant's key gets 403.
     /// </summary>
-    public static IApplicationBuilder UseBearerKeyFor(this IApplicationBuilder app, params string[] prefixes) =>
+    public static IApplicationBuilder UseBearerKeyFor(this IApplicationBuilder app, bool allTenants, params string[] prefixes) =>
         app.Use(async (http, next) =>
         {
             if (prefixes.Any(p => http.Request.Path.StartsWithSegments(p)))
             {
-                var refusal = Refusal(http.Request, http.RequestServices.GetRequiredService<IApiKeys>().Current);
+                var refusal = Refusal(http.Request, http.RequestServices.GetRequiredService<IApiKeys>().Current, out var key);
+                if (refusal is null && allTenants && key?.Tenant is not null)
+                    refusal = new KeyRefusal(StatusCodes.Status403Forbidden, "This page shows every tenant's data: it needs a key of CallGrains:ApiKeys.");
                 if (refusal is not null)
                 {
                     await refusal.ToProblem().ExecuteAsync(http);
@@ -83,7 +114,8 @@ public static class KeyRefusalResults
     /// <summary>The refusal as a problem response; a lock-out says when to come back.</summary>
     public static IResult ToProblem(this KeyRefusal refusal) => refusal.StatusCode == StatusCodes.Status429TooManyRequests
         ? new LockedOut(refusal.Detail)
-        : Results.Problem(refusal.Detail, statusCode: refusal.StatusCode, title: "Unauthorized");
+        : Results.Problem(refusal.Detail, statusCode: refusal.StatusCode,
+            title: refusal.StatusCode == StatusCodes.Status403Forbidden ? "Forbidden" : "Unauthorized");
 
     private sealed class LockedOut(string detail) : IResult
     {

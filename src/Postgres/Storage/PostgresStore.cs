@@ -110,15 +110,18 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource)
         }
     }
 
-    public async Task<IReadOnlyList<RequestRow>> ListByBusinessIdAsync(string businessId, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<RequestRow>> ListByBusinessIdAsync(
+        string businessId, TenantScope? tenant = null, CancellationToken cancellationToken = default)
     {
-        var command = dataSource.CreateCommand("""
+        var command = dataSource.CreateCommand();
+        var sql = new StringBuilder("""
             SELECT user_data, kind, business_id, attributes, registered_at, updated_at
             FROM callgrains_requests
             WHERE business_id = $1
-            ORDER BY registered_at, user_data
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = businessId });
+        TenantFilter.Append(sql, command.Parameters, tenant);
+        command.CommandText = sql.Append(" ORDER BY registered_at, user_data").ToString();
         return await QueryAsync("list requests", command, reader => new RequestRow(
             reader.GetString(0),
             reader.GetString(1),
@@ -150,6 +153,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource)
             command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. types] });
             sql.Append($" AND type = ANY(${command.Parameters.Count})");
         }
+        TenantFilter.Append(sql, command.Parameters, query.Tenant);
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit });
         sql.Append($" ORDER BY seq LIMIT ${command.Parameters.Count}");
         command.CommandText = sql.ToString();
@@ -218,6 +222,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource)
             sql.Append(stuck.Kind == StuckKind.CdrOverdue ? $" AND status = {ended}" : $" AND status <> {ended}");
         }
         if (query.Unverified is { } unverified) sql.Append(unverified ? " AND unverified > 0" : " AND unverified = 0");
+        TenantFilter.Append(sql, command.Parameters, query.Tenant);
         if (query.Cursor is { } cursor)
         {
             // Strictly after the cursor in list order: older, or as old with a smaller session id.

@@ -10,7 +10,7 @@ public sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : ISu
 {
     private const string Columns = """
         id, url, types, user_data_prefix, created_at, status, secret, previous_secret, previous_secret_until,
-        cursor, failing_since, last_delivery_at, last_error
+        cursor, failing_since, last_delivery_at, last_error, tenant, tenant_prefixes
         """;
 
     public Task<bool> CreateAsync(Subscription subscription, int maxSubscriptions, CancellationToken cancellationToken = default) =>
@@ -19,7 +19,7 @@ public sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : ISu
             // The count and the insert in one statement; two creations racing for the last place may both win, which is harmless.
             await using var command = dataSource.CreateCommand($"""
                 INSERT INTO callgrains_subscriptions ({Columns})
-                SELECT $1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, NULL, NULL, NULL
+                SELECT $1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, NULL, NULL, NULL, $10, $11
                 WHERE (SELECT count(*) FROM callgrains_subscriptions) < $9
                 ON CONFLICT (id) DO NOTHING
                 """);
@@ -32,6 +32,9 @@ public sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : ISu
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subscription.Secret });
             command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = subscription.Cursor });
             command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = maxSubscriptions });
+            command.Parameters.Add(Nullable(subscription.Tenant?.Name, NpgsqlTypes.NpgsqlDbType.Text));
+            command.Parameters.Add(Nullable(subscription.Tenant is { } tenant ? tenant.UserDataPrefixes.ToArray() : null,
+                NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text));
             return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         });
 
@@ -128,6 +131,7 @@ public sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : ISu
             parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. types] });
             sql.Append($" AND type = ANY(${parameters.Count})");
         }
+        TenantFilter.Append(sql, parameters, query.Tenant);
         parameters.Add(new NpgsqlParameter<long> { TypedValue = ISubscriptionStore.BacklogCountLimit });
         sql.Append($" LIMIT ${parameters.Count}) backlog");
         var rows = await QueryAsync("count a subscription's backlog", sql.ToString(), parameters, reader => reader.GetInt64(0), cancellationToken);
@@ -147,7 +151,8 @@ public sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : ISu
         reader.GetInt64(9),
         reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
         reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11),
-        reader.IsDBNull(12) ? null : reader.GetString(12));
+        reader.IsDBNull(12) ? null : reader.GetString(12),
+        reader.IsDBNull(13) ? null : new TenantScope(reader.GetString(13), [.. reader.GetFieldValue<string[]>(14)]));
 
     private static NpgsqlParameter Nullable(object? value, NpgsqlTypes.NpgsqlDbType type) =>
         new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };

@@ -81,6 +81,7 @@ public sealed class InMemoryStore(ChangeSignal? signal = null)
                 .Where(r => query.Cursor is null || query.Cursor.Precedes(r))
                 .Where(r => query.Stuck is null || query.Stuck.Matches(r))
                 .Where(r => query.Unverified is not { } unverified || r.Unverified > 0 == unverified)
+                .Where(r => query.Tenant is null || query.Tenant.Owns(r.UserData))
                 .OrderByDescending(r => r.FirstReceivedAt)
                 .ThenByDescending(r => r.SessionId, StringComparer.Ordinal)
                 .Take(query.Limit + 1)
@@ -97,12 +98,12 @@ public sealed class InMemoryStore(ChangeSignal? signal = null)
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<RequestRow>> ListByBusinessIdAsync(string businessId, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<RequestRow>> ListByBusinessIdAsync(string businessId, TenantScope? tenant = null, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
             IReadOnlyList<RequestRow> rows = _requests.Values
-                .Where(r => r.BusinessId == businessId)
+                .Where(r => r.BusinessId == businessId && (tenant is null || tenant.Owns(r.UserData)))
                 .OrderBy(r => r.RegisteredAt)
                 .ThenBy(r => r.UserData, StringComparer.Ordinal)
                 .ToList();
