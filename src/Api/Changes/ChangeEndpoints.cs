@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using CallGrains.Api.Operations;
 using CallGrains.Domain.Calls;
 using CallGrains.Domain.Changes;
@@ -17,6 +18,9 @@ public static class ChangeEndpoints
 
     /// <summary>How often a stream looks for changes committed by another process (local commits wake it at once).</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long a stream that just wrote waits before it reads again (the first change after a quiet spell goes at once).</summary>
+    private static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(5);
 
     public static WebApplication MapChangeEndpoints(this WebApplication app)
     {
@@ -75,18 +79,13 @@ public static class ChangeEndpoints
                 }
                 if (changes.Count > 0)
                 {
-                    var text = new StringBuilder();
-                    foreach (var change in changes)
-                    {
-                        text.Append("id: ").Append(change.Seq.ToString(CultureInfo.InvariantCulture)).Append('\n')
-                            .Append("event: ").Append(change.Type).Append('\n')
-                            .Append("data: ").Append(ChangeView.Json(change, masking)).Append("\n\n");
-                    }
-                    await http.Response.WriteAsync(text.ToString(), cancellationToken);
-                    await http.Response.Body.FlushAsync(cancellationToken);
+                    await WriteEventsAsync(http.Response, changes, masking, cancellationToken);
                     query = query with { After = changes[^1].Seq };
                     lastWrite = DateTimeOffset.UtcNow;
                     if (changes.Count == ChangeQuery.MaxLimit) continue;
+                    // At a high commit rate every commit pulses: waiting a moment after a write sends what came
+                    // meanwhile in one write rather than one write and one flush per commit.
+                    await Task.Delay(Coalesce, cancellationToken);
                 }
                 else if (DateTimeOffset.UtcNow - lastWrite >= HeartbeatInterval - PollInterval)
                 {
@@ -102,5 +101,23 @@ public static class ChangeEndpoints
             // The client went away: the normal end of a stream.
         }
         return Results.Empty;
+    }
+
+    /// <summary>The changes as events, each change's JSON written straight into the response, then one flush.</summary>
+    private static async Task WriteEventsAsync(HttpResponse response, IReadOnlyList<CallChange> changes, DigitMasking masking, CancellationToken cancellationToken)
+    {
+        var body = response.BodyWriter;
+        using (var json = new Utf8JsonWriter(body))
+        {
+            foreach (var change in changes)
+            {
+                Encoding.UTF8.GetBytes($"id: {change.Seq.ToString(CultureInfo.InvariantCulture)}\nevent: {change.Type}\ndata: ", body);
+                json.Reset(body);
+                ChangeView.Write(json, change, masking);
+                json.Flush();
+                Encoding.UTF8.GetBytes("\n\n", body);
+            }
+        }
+        await body.FlushAsync(cancellationToken);
     }
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CallGrains.Domain.Calls;
@@ -21,7 +23,31 @@ public sealed record ChangeView(
         new(change.Seq, change.Type, change.SessionId, change.Version, change.UserData, change.At, MaskedView(change.ViewJson, masking));
 
     /// <summary>The change's contract JSON, digits masked as configured.</summary>
-    public static string Json(CallChange change, DigitMasking masking) => JsonSerializer.Serialize(Of(change, masking), CallJson.Options);
+    public static string Json(CallChange change, DigitMasking masking)
+    {
+        var buffer = new ArrayBufferWriter<byte>(change.ViewJson.Length + 256);
+        using (var writer = new Utf8JsonWriter(buffer)) Write(writer, change, masking);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// Writes the change's contract JSON, the same as serializing <see cref="Of"/>. The view is written as stored (it is
+    /// our own JSON, written once when its item was journaled): neither parsed nor serialized again unless digits are masked.
+    /// </summary>
+    public static void Write(Utf8JsonWriter writer, CallChange change, DigitMasking masking)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("seq", change.Seq);
+        writer.WriteString("type", change.Type);
+        writer.WriteString("sessionId", change.SessionId);
+        writer.WriteNumber("version", change.Version);
+        writer.WriteString("userData", change.UserData);
+        writer.WritePropertyName("at");
+        JsonSerializer.Serialize(writer, change.At, CallJson.Options);
+        writer.WritePropertyName("call");
+        writer.WriteRawValue(MaskedView(change.ViewJson, masking), skipInputValidation: true);
+        writer.WriteEndObject();
+    }
 
     private static string MaskedView(string viewJson, DigitMasking masking) => !masking.Enabled
         ? viewJson

@@ -38,7 +38,9 @@ public static class WebhookHostingExtensions
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             })
             .AddResilienceHandler("webhook-attempt", pipeline => pipeline.AddTimeout(WebhookOptions.AttemptTimeout));
-        services.AddHostedService<SubscriptionNudger>();
+        // One nudger per silo, known to the subscription grains that activate here.
+        services.TryAddSingleton<SubscriptionNudger>();
+        services.AddHostedService(sp => sp.GetRequiredService<SubscriptionNudger>());
         return silo;
     }
 

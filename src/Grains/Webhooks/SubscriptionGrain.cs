@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using CallGrains.Domain.Calls;
@@ -10,16 +11,18 @@ namespace CallGrains.Webhooks;
 
 /// <summary>
 /// Delivers one subscription. A grain timer drains: it reads matching changes after what it has read (a bounded
-/// buffer), sends the oldest undelivered change of up to <see cref="WebhookOptions.MaxConcurrentSessions"/> sessions at
-/// once (so a session's later change never leaves before its earlier one was delivered), and stores its cursor: the
-/// seq below which everything was delivered. A failed attempt holds the whole subscription back for a growing delay;
-/// failing for <see cref="WebhookOptions.DisableAfter"/> disables it. The reminder only keeps it alive across restarts.
+/// buffer) and keeps up to <see cref="WebhookOptions.MaxConcurrentSessions"/> sends in flight, each the oldest
+/// undelivered change of its session (so a session's later change never leaves before its earlier one was delivered),
+/// starting the next one as soon as any finishes; it stores its cursor: the seq below which everything was delivered.
+/// A failed attempt holds the whole subscription back for a growing delay; failing for
+/// <see cref="WebhookOptions.DisableAfter"/> disables it. The reminder only keeps it alive across restarts.
 /// </summary>
 public sealed partial class SubscriptionGrain(
     ISubscriptionStore store,
     IChangeFeed feed,
     WebhookSender sender,
     WebhookMetrics metrics,
+    SubscriptionNudger nudger,
     DigitMasking masking,
     IOptions<WebhookOptions> options,
     TimeProvider time,
@@ -28,25 +31,33 @@ public sealed partial class SubscriptionGrain(
 {
     private const string ReminderName = "deliver";
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
-    // How much a subscription holds in memory ahead of its cursor.
-    private const int MaxBuffered = 2_000;
+    // How much a subscription holds in memory ahead of its cursor: enough to keep every send slot busy. A receiver
+    // slower than the change rate leaves its backlog in the feed, where it costs no memory, not in this buffer.
+    private const int MaxBuffered = 1_000;
+    // The feed is read again once the buffer is below this (or at a nudge): reads stay whole pages under a backlog.
+    private const int ReadBelow = MaxBuffered / 2;
     // One timer tick drains at most this long, so that calls waiting for the grain get their turn.
     private static readonly TimeSpan TickBudget = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan SaveInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan SecretGrace = TimeSpan.FromHours(24);
 
+    // Read and not yet delivered, in seq order; a change in flight stays here until it was delivered.
     private readonly SortedDictionary<long, CallChange> _buffered = [];
-    private readonly Dictionary<string, Queue<CallChange>> _bySession = new(StringComparer.Ordinal);
+    // The one send in flight per session: a session's next change starts only once this one was delivered.
+    private readonly Dictionary<string, Sending> _sending = new(StringComparer.Ordinal);
     private readonly Dictionary<long, int> _failedAttempts = [];
     private readonly List<DeliveryAttempt> _unsavedAttempts = [];
     private Subscription? _subscription;
     private long _readUpTo;
+    private bool _moreToRead;
+    private bool _lastReadEmpty = true;
     private int _failedRounds;
     private DateTimeOffset? _retryAt;
     private DateTimeOffset _lastSave;
     private bool _dirty;
     private bool _draining;
     private bool _wake;
+    private TaskCompletionSource _woken = NewWaiter();
     private IGrainTimer? _timer;
 
     private WebhookOptions Options => options.Value;
@@ -65,6 +76,7 @@ public sealed partial class SubscriptionGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        nudger.Forget(Id);
         try
         {
             await SaveIfDueAsync(force: true);
@@ -105,12 +117,14 @@ public sealed partial class SubscriptionGrain(
     public async Task<bool> ReplayAsync(long after)
     {
         if (_subscription is not { } subscription) return false;
+        // Sends still in flight from an earlier tick are forgotten: their changes are read and sent again.
         _buffered.Clear();
-        _bySession.Clear();
+        _sending.Clear();
         _failedAttempts.Clear();
         _failedRounds = 0;
         _retryAt = null;
         _readUpTo = after;
+        _lastReadEmpty = true;
         await SaveAsync(subscription with { Cursor = after, Status = SubscriptionStatus.Active, FailingSince = null });
         await this.RegisterOrUpdateReminder(ReminderName, ReminderPeriod, ReminderPeriod);
         StartDraining();
@@ -122,8 +136,10 @@ public sealed partial class SubscriptionGrain(
         // Set before the first await: a drain that resumes after this point starts no further delivery.
         var existed = _subscription is not null;
         _subscription = null;
+        _sending.Clear();
         _timer?.Dispose();
         _timer = null;
+        nudger.Forget(Id);
         existed |= await store.DeleteAsync(Id);
         if (await this.GetReminder(ReminderName) is { } reminder) await this.UnregisterReminder(reminder);
         DeactivateOnIdle();
@@ -133,6 +149,7 @@ public sealed partial class SubscriptionGrain(
     public Task NudgeAsync()
     {
         _wake = true;
+        _woken.TrySetResult();
         if (!_draining && _subscription is { Status: not SubscriptionStatus.Disabled } && _retryAt is null) _timer?.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         return Task.CompletedTask;
     }
@@ -146,6 +163,8 @@ public sealed partial class SubscriptionGrain(
 
     private void StartDraining()
     {
+        // Every commit of this silo wakes a subscription delivered here at once, from its first moment.
+        nudger.Track(Id);
         _timer ??= this.RegisterGrainTimer(DrainAsync, new GrainTimerCreationOptions
         {
             DueTime = TimeSpan.Zero,
@@ -182,76 +201,107 @@ public sealed partial class SubscriptionGrain(
         // Deleted or disabled: nothing keeps the activation any more.
         _timer?.Dispose();
         _timer = null;
+        nudger.Forget(Id);
     }
 
     /// <summary>Delivers until idle, held back, or the tick's budget is spent; returns when to look again.</summary>
     private async Task<TimeSpan> DrainForAWhileAsync()
     {
-        var until = time.GetUtcNow() + TickBudget;
+        var budget = Task.Delay(TickBudget, time);
+        // A tick is a wake-up: a nudge, a poll, or the next round after a spent budget.
+        _wake = true;
         while (true)
         {
             if (_subscription is not { Status: not SubscriptionStatus.Disabled }) return Timeout.InfiniteTimeSpan;
-            var now = time.GetUtcNow();
-            if (_retryAt is { } retryAt && retryAt > now)
+            if (_retryAt is { } retryAt && retryAt <= time.GetUtcNow()) _retryAt = null;
+            if (_retryAt is null)
             {
-                await SaveIfDueAsync(force: true);
-                return retryAt - now;
+                if ((_wake || _moreToRead) && _buffered.Count < ReadBelow)
+                {
+                    _wake = false;
+                    await ReadMoreAsync();
+                }
+                StartSends();
             }
-            _retryAt = null;
-            _wake = false;
-            await ReadMoreAsync();
-            if (_buffered.Count == 0)
+            if (_sending.Count == 0)
             {
-                // Not forced: at a high ingest rate every nudge ends here, and a write per nudge would cost more than
-                // the deliveries. The cursor is stored within a poll interval of going idle.
+                if (_retryAt is { } heldUntil)
+                {
+                    await SaveIfDueAsync(force: true);
+                    return Max(heldUntil - time.GetUtcNow(), TimeSpan.Zero);
+                }
+                // Not forced: at a high ingest rate every nudge can end here, and a write per nudge would cost more
+                // than the deliveries. The cursor is stored within a poll interval of going idle.
                 await SaveIfDueAsync(force: false);
                 if (_wake) continue;
                 return Options.PollInterval;
             }
-            await SendRoundAsync();
+            if (budget.IsCompleted) return TimeSpan.Zero;
+            // Until a send finishes, a nudge says there is more to read, or the tick's time is up.
+            if (_woken.Task.IsCompleted) _woken = NewWaiter();
+            await Task.WhenAny([.. _sending.Values.Select(s => (Task)s.Result), _woken.Task, budget]);
+            await SettleAsync();
             await SaveIfDueAsync(force: false);
-            if (time.GetUtcNow() >= until) return TimeSpan.Zero;
         }
     }
 
-    /// <summary>Fills the buffer from the feed. The feed's end is read first, so a filter that skips most changes still moves on.</summary>
+    /// <summary>
+    /// Fills the buffer from the feed. A read whose predecessor found nothing reads the feed's end first, so that a
+    /// filter that skips most changes still moves its read position past what it skipped.
+    /// </summary>
     private async Task ReadMoreAsync()
     {
         while (_buffered.Count < MaxBuffered && _subscription is { } subscription)
         {
-            var end = await feed.LastSeqAsync();
-            var page = await feed.ReadAsync(subscription.Query(_readUpTo));
+            long? end = _lastReadEmpty ? await feed.LastSeqAsync() : null;
+            var limit = Math.Min(ChangeQuery.MaxLimit, MaxBuffered - _buffered.Count);
+            var page = await feed.ReadAsync(subscription.Query(_readUpTo, limit));
             if (_subscription is null) return;
-            foreach (var change in page)
-            {
-                _buffered[change.Seq] = change;
-                if (!_bySession.TryGetValue(change.SessionId, out var queue)) _bySession[change.SessionId] = queue = new();
-                queue.Enqueue(change);
-            }
+            foreach (var change in page) _buffered[change.Seq] = change;
             if (page.Count > 0) _readUpTo = page[^1].Seq;
-            if (page.Count == ChangeQuery.MaxLimit) continue;
+            _lastReadEmpty = page.Count == 0;
+            _moreToRead = page.Count == limit;
+            if (_moreToRead) continue;
             // Every change up to `end` was readable when the page was read, and a page that is not full holds all
             // the matching ones: what lies between is nothing this subscription is sent.
-            _readUpTo = Math.Max(_readUpTo, end);
+            if (end is { } readable) _readUpTo = Math.Max(_readUpTo, readable);
             return;
         }
     }
 
-    /// <summary>Sends the oldest undelivered change of each of the sessions first in line, in parallel.</summary>
-    private async Task SendRoundAsync()
+    /// <summary>Starts the oldest undelivered change of each session that has none in flight, oldest first, while slots are free.</summary>
+    private void StartSends()
     {
-        var subscription = _subscription!;
-        var heads = _bySession.Values.Select(q => q.Peek()).OrderBy(c => c.Seq).Take(Options.MaxConcurrentSessions).ToList();
-        var secrets = subscription.SigningSecrets(time.GetUtcNow());
-        var results = await Task.WhenAll(heads.Select(change => sender.SendAsync(subscription.Url, MessageId(change), Body(change), secrets)));
-        if (_subscription is null) return;
+        if (_subscription is not { } subscription || _sending.Count >= Options.MaxConcurrentSessions) return;
+        IReadOnlyList<string>? secrets = null;
+        foreach (var change in _buffered.Values)
+        {
+            // In seq order, a session's first change met is its oldest undelivered one; the rest wait for it.
+            if (_sending.ContainsKey(change.SessionId)) continue;
+            secrets ??= subscription.SigningSecrets(time.GetUtcNow());
+            var (url, signWith) = (subscription.Url, secrets);
+            // Off the grain's turn: signing, the HTTP exchange and reading the answer run on the thread pool.
+            _sending[change.SessionId] = new Sending(change, Task.Run(() => sender.SendAsync(url, MessageId(change), Body(change), signWith)));
+            if (_sending.Count >= Options.MaxConcurrentSessions) return;
+        }
+    }
+
+    /// <summary>Takes in the sends that finished: delivered changes leave the buffer; a failure holds the subscription back.</summary>
+    private async Task SettleAsync()
+    {
+        List<Sending>? finished = null;
+        foreach (var sending in _sending.Values)
+            if (sending.Result.IsCompleted) (finished ??= []).Add(sending);
+        if (finished is null || _subscription is null) return;
 
         var now = time.GetUtcNow();
         string? lastError = null;
         DateTimeOffset? lastDelivery = null;
-        for (var i = 0; i < heads.Count; i++)
+        foreach (var (change, task) in finished)
         {
-            var (change, result) = (heads[i], results[i]);
+            _sending.Remove(change.SessionId);
+            // The sender answers every outcome with a result; a fault here is a bug, counted as a failed attempt.
+            var result = task.IsCompletedSuccessfully ? task.Result : new SendResult(null, TimeSpan.Zero, task.Exception?.GetBaseException().Message);
             var attempt = _failedAttempts.GetValueOrDefault(change.Seq) + 1;
             Remember(new DeliveryAttempt(change.Seq, attempt, now - result.Duration, result.StatusCode, (long)result.Duration.TotalMilliseconds, result.Error));
             metrics.Attempted(result, now - change.At);
@@ -259,9 +309,6 @@ public sealed partial class SubscriptionGrain(
             {
                 _failedAttempts.Remove(change.Seq);
                 _buffered.Remove(change.Seq);
-                var queue = _bySession[change.SessionId];
-                queue.Dequeue();
-                if (queue.Count == 0) _bySession.Remove(change.SessionId);
                 lastDelivery = now;
             }
             else
@@ -275,14 +322,19 @@ public sealed partial class SubscriptionGrain(
         if (lastDelivery is not null) current = current with { LastDeliveryAt = lastDelivery };
         if (lastError is null)
         {
-            _failedRounds = 0;
-            _subscription = current.Status == SubscriptionStatus.Active ? current : current with { Status = SubscriptionStatus.Active, FailingSince = null };
+            // A success of a send that left before the hold does not lift it: the retry after the delay decides.
+            if (_retryAt is null)
+            {
+                _failedRounds = 0;
+                if (current.Status != SubscriptionStatus.Active) current = current with { Status = SubscriptionStatus.Active, FailingSince = null };
+            }
+            _subscription = current;
             _dirty = true;
             return;
         }
 
-        _failedRounds++;
-        _retryAt = now + Options.RetryDelay(_failedRounds);
+        // Sends that were already in flight when the first one failed count as one failure, not one doubling each.
+        if (_retryAt is null) _retryAt = now + Options.RetryDelay(++_failedRounds);
         var failingSince = current.FailingSince ?? now;
         var disabled = now - failingSince >= Options.DisableAfter;
         _subscription = current with
@@ -295,6 +347,7 @@ public sealed partial class SubscriptionGrain(
         if (disabled)
         {
             LogDisabled(logger, Id, failingSince);
+            _sending.Clear();
             await SaveIfDueAsync(force: true);
             if (await this.GetReminder(ReminderName) is { } reminder) await this.UnregisterReminder(reminder);
         }
@@ -342,19 +395,26 @@ public sealed partial class SubscriptionGrain(
     /// <summary>The contract's envelope around the change, written by the same code as <c>GET /v1/changes</c>.</summary>
     private string Body(CallChange change)
     {
-        using var buffer = new MemoryStream();
+        var buffer = new ArrayBufferWriter<byte>(change.ViewJson.Length + 512);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             writer.WriteString("type", change.Type);
             writer.WritePropertyName("timestamp");
-            writer.WriteRawValue(JsonSerializer.Serialize(change.At, CallJson.Options));
+            JsonSerializer.Serialize(writer, change.At, CallJson.Options);
             writer.WritePropertyName("data");
-            writer.WriteRawValue(ChangeView.Json(change, masking));
+            ChangeView.Write(writer, change, masking);
             writer.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(buffer.ToArray());
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
+
+    private static TaskCompletionSource NewWaiter() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>A change on its way to the receiver.</summary>
+    private readonly record struct Sending(CallChange Change, Task<SendResult> Result);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook subscription {SubscriptionId} could not read or save; retrying")]
     private static partial void LogDrainFailed(ILogger logger, Exception exception, string subscriptionId);

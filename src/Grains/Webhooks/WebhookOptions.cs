@@ -25,9 +25,12 @@ public sealed class WebhookOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How many sessions' changes one subscription has in flight at once (a session's own changes go one after another).</summary>
-    [Range(1, 64)]
-    public int MaxConcurrentSessions { get; set; } = 8;
+    /// <summary>
+    /// How many sessions' changes one subscription has in flight at once (a session's own changes go one after another).
+    /// A subscription delivers at most this many changes per receiver round trip, so this bounds its rate.
+    /// </summary>
+    [Range(1, 256)]
+    public int MaxConcurrentSessions { get; set; } = 32;
 
     /// <summary>The most subscriptions that can exist at once.</summary>
     [Range(1, 10_000)]
