@@ -62,7 +62,9 @@ public static class ApiReference
         {
             Type = SecuritySchemeType.Http,
             Scheme = "bearer",
-            Description = "One of CallGrains:ApiKeys. Required on the business endpoints when keys are configured.",
+            Description = "One of CallGrains:ApiKeys (every tenant, every scope) or a tenant's key (only that tenant's data, " +
+                "its scopes: calls:read, requests:read, requests:write, changes:read, subscriptions:manage). " +
+                "Required on the business endpoints when keys are configured; a missing scope is 403.",
         };
 
         var samples = Samples.Load();
