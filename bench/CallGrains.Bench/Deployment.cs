@@ -7,7 +7,7 @@ using static CallGrains.Tests.Shared.ServiceProcess;
 namespace CallGrains.Bench;
 
 /// <summary>CallGrains as it is deployed: an API process, and for PostgreSQL a silo process, each started with environment variables.</summary>
-public sealed class Deployment : IAsyncDisposable
+public sealed class Deployment : IAsyncDisposable, ILoadTarget
 {
     public const string ApiKey = "bench-key";
 

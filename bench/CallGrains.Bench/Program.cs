@@ -8,15 +8,18 @@ using Npgsql;
 
 // CallGrains' benchmark: everything in one run on this machine, the baseline (pgbench) included, so that
 // ratios compare like with like. `bench/run` builds and runs it; `--sweep` adds the group-commit sweep;
-// `--feed-only` runs only what the change-feed steps need (ingest without readers, then with them, and lag).
+// `--feed-only` runs only what the change-feed steps need (ingest without readers, then with them, and lag);
+// `--anchors-only` only the HTTP ceiling and the plain receiver.
 var sweep = args.Contains("--sweep");
 var feedOnly = args.Contains("--feed-only");
+var anchorsOnly = args.Contains("--anchors-only");
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
 var activeCalls = args.SkipWhile(a => a != "--active-calls").Skip(1).Select(int.Parse).FirstOrDefault(100_000);
 // A process measured after a few seconds of load is still cold (tier-1 JIT, pools, GC sizing): on 2 busy cores its rate
 // nearly tripled between 5 s and 40 s of load, so every deployment gets this much load before its first measurement.
 var warmUp = args.SkipWhile(a => a != "--warm-up").Skip(1).Select(int.Parse).FirstOrDefault(30);
 var report = new Report();
+var targets = new Targets();
 foreach (var setting in args.Zip(args.Skip(1)).Where(p => p.First == "--setting").Select(p => p.Second.Split('=', 2)))
 {
     Deployment.BenchSettings[setting[0]] = setting[1];
@@ -34,12 +37,30 @@ await using (var connection = new NpgsqlConnection(await postgres.CreateDatabase
 
 // (a) the baseline
 var baseline = double.NaN;
-if (!feedOnly)
+if (!feedOnly && !anchorsOnly)
 {
     var pgbench = await Pgbench.RunAsync(postgres.Binaries, await postgres.CreateDatabaseAsync(), [1, 8, 16, 32], seconds: 10);
     foreach (var (clients, tps) in pgbench) Console.WriteLine($"pgbench single-row upsert, {clients,2} clients: {tps,8:F0} tps");
     baseline = pgbench.Max(p => p.Tps);
     report.Add("pgbench durable single-row upserts (best of 1/8/16/32 clients)", $"{baseline:F0}/s", "baseline", "");
+}
+
+// (a') the anchors, each alone on the machine: the HTTP ceiling at (b)'s in-flight count, the plain receiver at (c)'s
+var ceiling = double.NaN;
+var plainReceiver = (Rate: double.NaN, Concurrency: 0);
+if (!feedOnly)
+{
+    ceiling = await Anchors.HttpCeilingAsync(concurrency: 64, warmUp, seconds);
+    report.Add("HTTP ceiling: bare Kestrel, parse + ack (pushes/s acknowledged, 64 in flight)", $"{ceiling:F0}/s", "anchor", "");
+    plainReceiver = await Anchors.PlainReceiverAsync(await postgres.CreateDatabaseAsync(), [32, 64, 128], warmUp, seconds);
+    report.Add("plain receiver: ASP.NET Core + Npgsql, a transaction per push (best of 32/64/128 in flight)",
+        $"{plainReceiver.Rate:F0}/s ({plainReceiver.Concurrency} in flight)", "anchor", "not verifiable (no views)");
+}
+if (anchorsOnly)
+{
+    Console.WriteLine();
+    report.Print();
+    return 0;
 }
 
 // (b) embedded
@@ -50,10 +71,14 @@ await using (var embedded = await Deployment.EmbeddedAsync())
     var run = await Load.RunAsync(embedded, concurrency: 64, rate: 0, seconds, verify: false);
     var used = CpuSample.Take(embedded) - cpu;
     run = (run.Traffic, await Load.VerifyAsync(embedded, run.Calls), run.Calls);
-    Console.WriteLine($"  embedded, 64 in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, p50 {run.Traffic.LatencyMs.P50:F1} ms, " +
-                      $"p99 {run.Traffic.LatencyMs.P99:F1} ms; " + used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds));
+    Console.WriteLine($"  embedded, 64 in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, {run.Traffic.Latency}; " +
+                      used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds));
     report.Add("embedded ingest (pushes/s acknowledged)", $"{run.Traffic.AcknowledgedPerSecond:F0}/s", "≥ 20,000/s",
         Pass(run.Traffic.AcknowledgedPerSecond >= 20_000) + $", missing {run.Verification!.MissingItems}");
+    targets.Verified("embedded", run.Verification.MissingItems);
+    if (!feedOnly)
+        targets.RecordRatio(Target.EmbeddedVsHttpCeiling, $"{run.Traffic.AcknowledgedPerSecond:F0}/s against {ceiling:F0}/s (both 64 in flight)",
+            run.Traffic.AcknowledgedPerSecond, ceiling, atLeast: 0.5);
 
     // (e) the change feed on the same process: webhook + SSE attached, then delivery lag at half the rate above
     await FeedBench.RunAsync(embedded, "embedded", concurrency: 64, run.Traffic.AcknowledgedPerSecond, seconds, report);
@@ -74,8 +99,9 @@ await using (var cluster = await Deployment.OnPostgresAsync(await postgres.Creat
         var verification = await Load.VerifyAsync(cluster, run.Calls);
         run = (run.Traffic, verification, run.Calls);
         Console.WriteLine($"  PostgreSQL unthrottled, {concurrency,3} in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, " +
-                          $"p50 {run.Traffic.LatencyMs.P50:F1} ms, p99 {run.Traffic.LatencyMs.P99:F1} ms, missing {run.Verification!.MissingItems}; " +
+                          $"{run.Traffic.Latency}, missing {run.Verification!.MissingItems}; " +
                           used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds));
+        targets.Verified($"PostgreSQL {concurrency} in flight", run.Verification.MissingItems);
         if (run.Traffic.AcknowledgedPerSecond > best.Rate)
             best = (run.Traffic.AcknowledgedPerSecond, run.Traffic.LatencyMs, concurrency, run.Verification.MissingItems);
     }
@@ -84,12 +110,21 @@ await using (var cluster = await Deployment.OnPostgresAsync(await postgres.Creat
     {
         report.Add("PostgreSQL durable ingest, max sustained (pushes/s)", $"{max:F0}/s ({best.Concurrency} in flight)",
             "≥ 1.0 × pgbench", $"{max / baseline:F2} × pgbench, " + Pass(max >= baseline) + $", missing {best.Missing}");
-        report.Add("ack latency at max: p50 / p99", $"{atMax.P50:F1} / {atMax.P99:F1} ms", "", "");
+        report.Add("ack latency at max (closed loop, from send): p50 / p99", $"{atMax.P50:F1} / {atMax.P99:F1} ms", "", "");
+        var figure = $"{max:F0}/s ({best.Concurrency} in flight) against ";
+        targets.RecordRatio(Target.PostgresVsPgbench, figure + $"{baseline:F0}/s", max, baseline, atLeast: 1.0);
+        targets.RecordRatio(Target.PostgresVsPlainReceiver, figure + $"{plainReceiver.Rate:F0}/s ({plainReceiver.Concurrency} in flight)",
+            max, plainReceiver.Rate, atLeast: 5.0);
 
         var half = await Load.RunAsync(cluster, concurrency: 128, rate: max / 2, seconds, verify: true);
-        report.Add($"ack latency at half ({max / 2:F0}/s offered, {half.Traffic.AcknowledgedPerSecond:F0}/s acknowledged): p50 / p99",
+        Console.WriteLine($"  PostgreSQL at half, 128 in flight: {half.Traffic.AcknowledgedPerSecond,7:F0}/s acknowledged, {half.Traffic.Latency}, " +
+                          $"missing {half.Verification!.MissingItems}");
+        report.Add($"ack latency at half ({max / 2:F0}/s offered, {half.Traffic.AcknowledgedPerSecond:F0}/s acknowledged; from scheduled send): p50 / p99",
             $"{half.Traffic.LatencyMs.P50:F1} / {half.Traffic.LatencyMs.P99:F1} ms", "p99 ≤ 25 ms",
-            Pass(half.Traffic.LatencyMs.P99 <= 25) + $", missing {half.Verification!.MissingItems}");
+            Pass(half.Traffic.LatencyMs.P99 <= 25) + $", missing {half.Verification.MissingItems}");
+        targets.Verified("PostgreSQL at half", half.Verification.MissingItems);
+        targets.Record(Target.LatencyAtHalf, $"p99 {half.Traffic.LatencyMs.P99:F1} ms (p50 {half.Traffic.LatencyMs.P50:F1} ms); {half.Traffic.Schedule}",
+            "", half.Traffic.LatencyMs.P99 <= 25);
     }
 
     // (e) the change feed on the same cluster, at the concurrency that gave the maximum
@@ -105,6 +140,7 @@ if (!feedOnly)
         var perCall = (loaded - idle) / (double)activeCalls;
         report.Add($"memory per active call (silo RSS, {activeCalls:N0} calls in progress minus idle)",
             $"{perCall / 1024:F2} KiB ({(loaded - idle) / 1048576.0:F0} MiB above {idle / 1048576.0:F0} MiB idle)", "≤ 4 KiB", Pass(perCall <= 4096));
+        targets.Record(Target.MemoryPerCall, $"{perCall / 1024:F2} KiB at {activeCalls:N0} calls", "", perCall <= 4096);
     }
 }
 
@@ -129,6 +165,8 @@ if (sweep)
 Console.WriteLine();
 report.Print();
 if (!feedOnly) Console.WriteLine($"\nratio (c)/(a): {max / baseline:F2}");
+Console.WriteLine();
+targets.Print();
 return 0;
 
 static string Pass(bool met) => met ? "met" : "NOT met";
@@ -139,7 +177,7 @@ namespace CallGrains.Bench
     public static class Load
     {
         public static async Task<(TrafficFigures Traffic, VerificationFigures? Verification, IReadOnlyList<CallLedger> Calls)> RunAsync(
-            Deployment deployment, int concurrency, double rate, int seconds, bool verify)
+            ILoadTarget deployment, int concurrency, double rate, int seconds, bool verify)
         {
             using var http = deployment.Client(concurrency);
             var run = new TrafficRun(new SimulatorOptions
@@ -151,7 +189,7 @@ namespace CallGrains.Bench
             return (traffic, verification, run.Calls);
         }
 
-        public static async Task<VerificationFigures> VerifyAsync(Deployment deployment, IReadOnlyList<CallLedger> calls)
+        public static async Task<VerificationFigures> VerifyAsync(ILoadTarget deployment, IReadOnlyList<CallLedger> calls)
         {
             using var http = deployment.Client(16);
             return await new Verifier(http, 16).VerifyAsync(calls, CancellationToken.None);

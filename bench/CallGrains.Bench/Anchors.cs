@@ -1,0 +1,73 @@
+using System.Globalization;
+using CallGrains.PushSimulator;
+
+namespace CallGrains.Bench;
+
+/// <summary>
+/// Issue 10's anchors, under the same simulator load as CallGrains: the HTTP ceiling (bare Kestrel that parses each push
+/// and acknowledges it) and the plain receiver (ASP.NET Core + Npgsql, a transaction per push), each its own process.
+/// </summary>
+public static class Anchors
+{
+    // As steps (b) and (c) warm up.
+    private const int WarmUpConcurrency = 64;
+
+    /// <summary>The rate of the ceiling at <paramref name="concurrency"/> in flight (the embedded step's count).</summary>
+    public static async Task<double> HttpCeilingAsync(int concurrency, int warmUp, int seconds)
+    {
+        await using var ceiling = await AnchorProcess.StartAsync("ceiling");
+        await Load.RunAsync(ceiling, WarmUpConcurrency, rate: 0, warmUp, verify: false);
+        var (rate, line) = await MeasureAsync(ceiling, "ceiling", concurrency, seconds);
+        Console.WriteLine($"  HTTP ceiling (bare Kestrel: parse, ack, store nothing), {concurrency,3} in flight: {line}");
+        return rate;
+    }
+
+    /// <summary>The plain receiver's best rate over the PostgreSQL step's in-flight counts, on a database of its own.</summary>
+    public static async Task<(double Rate, int Concurrency)> PlainReceiverAsync(string connectionString, IReadOnlyList<int> concurrencies, int warmUp, int seconds)
+    {
+        await using var receiver = await AnchorProcess.StartAsync("plain-receiver", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Anchor"] = connectionString,
+        });
+        await Load.RunAsync(receiver, WarmUpConcurrency, rate: 0, warmUp, verify: false);
+        var best = (Rate: 0.0, Concurrency: 0);
+        foreach (var concurrency in concurrencies)
+        {
+            var (rate, line) = await MeasureAsync(receiver, "receiver", concurrency, seconds);
+            Console.WriteLine($"  plain receiver (ASP.NET Core + Npgsql, a transaction per push), {concurrency,3} in flight: {line}");
+            if (rate > best.Rate) best = (rate, concurrency);
+        }
+        Console.WriteLine("    not verified: the plain receiver keeps no views for the verifier to read");
+        return best;
+    }
+
+    private static async Task<(double Rate, string Line)> MeasureAsync(AnchorProcess anchor, string name, int concurrency, int seconds)
+    {
+        var before = AnchorCpu.Take(anchor);
+        var (traffic, _, _) = await Load.RunAsync(anchor, concurrency, rate: 0, seconds, verify: false);
+        var used = AnchorCpu.Take(anchor) - before;
+        var refused = traffic.PushesSent - traffic.PushesAcknowledged;
+        var answers = refused == 0 ? "" : ", NOT ACKNOWLEDGED " + refused.ToString(CultureInfo.InvariantCulture) +
+            " (" + string.Join(", ", traffic.StatusCodes.Select(p => $"{(p.Key == 0 ? "no answer" : p.Key)}: {p.Value}")) + ")";
+        return (traffic.AcknowledgedPerSecond,
+            $"{traffic.AcknowledgedPerSecond,7:F0}/s, {traffic.Latency}{answers}; {used.PerPush(name, traffic.PushesSent, traffic.Seconds)}");
+    }
+
+    /// <summary>CPU of an anchor's process, of the bench's PostgreSQL server and of the load generator, as <see cref="CpuSample"/> for CallGrains.</summary>
+    private sealed record AnchorCpu(TimeSpan Anchor, TimeSpan Postgres, TimeSpan LoadGenerator)
+    {
+        public static AnchorCpu Take(AnchorProcess anchor) => new(
+            Deployment.CpuTime(anchor.Process.Id), Deployment.PostgresCpuTime(), System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime);
+
+        public static AnchorCpu operator -(AnchorCpu after, AnchorCpu before) =>
+            new(after.Anchor - before.Anchor, after.Postgres - before.Postgres, after.LoadGenerator - before.LoadGenerator);
+
+        public string PerPush(string name, long pushes, double seconds)
+        {
+            string Us(TimeSpan t) => (t.TotalMilliseconds * 1000 / Math.Max(pushes, 1)).ToString("F0", CultureInfo.InvariantCulture);
+            var total = Anchor + Postgres + LoadGenerator;
+            return $"CPU µs per push: {name} {Us(Anchor)}, PostgreSQL {Us(Postgres)}, load generator {Us(LoadGenerator)} " +
+                   $"(machine busy {total.TotalSeconds / seconds / Environment.ProcessorCount:P0} of {Environment.ProcessorCount} cores)";
+        }
+    }
+}
