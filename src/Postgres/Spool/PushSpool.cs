@@ -29,6 +29,9 @@ public sealed partial class PushSpool : IAsyncDisposable
     private const string CheckpointFile = "drained.checkpoint";
     private const int MaxGroup = 1024;
 
+    // A group is written in one call; a buffer of FileStream's own could keep part of a failed write and put it out later.
+    private const int Unbuffered = 0;
+
     // "CGDRAIN" and the format version, then segment and offset, then a CRC-32 over both.
     private static ReadOnlySpan<byte> CheckpointHeader => [(byte)'C', (byte)'G', (byte)'D', (byte)'R', (byte)'A', (byte)'I', (byte)'N', 1];
     private const int CheckpointLength = 8 + 16 + 4;
@@ -324,7 +327,7 @@ public sealed partial class PushSpool : IAsyncDisposable
 
     private FileStream CreateSegment(long number)
     {
-        var file = new FileStream(SegmentPath(number), FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete);
+        var file = new FileStream(SegmentPath(number), FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, Unbuffered);
         try
         {
             file.Write(SpoolFormat.SegmentHeader);
@@ -443,7 +446,7 @@ public sealed partial class PushSpool : IAsyncDisposable
         }
         else
         {
-            _newest = new FileStream(_segments[^1].Path, FileMode.Open, FileAccess.Write, FileShare.Read | FileShare.Delete);
+            _newest = new FileStream(_segments[^1].Path, FileMode.Open, FileAccess.Write, FileShare.Read | FileShare.Delete, Unbuffered);
             _newest.Position = _segments[^1].Length;
         }
 

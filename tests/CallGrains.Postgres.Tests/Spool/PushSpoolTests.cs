@@ -144,6 +144,28 @@ public sealed class PushSpoolTests : IDisposable
     }
 
     [Fact]
+    public async Task A_group_whose_fsync_fails_is_refused_whole_and_cut_off_so_later_pushes_follow_the_last_whole_one()
+    {
+        var disk = new HeldDisk();
+        await using (var spool = Open(disk: disk))
+        {
+            await spool.AppendAsync(Push(0));
+            var before = spool.DiskBytes;
+
+            disk.FailNext();
+            var failed = await Assert.ThrowsAsync<StoreUnavailableException>(() => spool.AppendAsync(Push(1)));
+
+            Assert.Contains("could not write", failed.Message, StringComparison.Ordinal);
+            Assert.Equal(before, new FileInfo(SingleSegment()).Length);
+            Assert.Equal(1, spool.Depth.Pushes);
+            await spool.AppendAsync(Push(2));
+        }
+
+        await using var reopened = Open();
+        Assert.Equal([0, 2], reopened.Read(100).Pushes.Select(Number));
+    }
+
+    [Fact]
     public async Task Drained_pushes_are_not_read_again_after_the_spool_is_reopened()
     {
         await using (var spool = Open())
@@ -257,6 +279,7 @@ public sealed class PushSpoolTests : IDisposable
         private readonly ManualResetEventSlim _release = new(true);
         private int _flushes;
         private volatile bool _holdNext;
+        private volatile bool _failNext;
 
         public ManualResetEventSlim Held { get; } = new(false);
 
@@ -270,9 +293,17 @@ public sealed class PushSpoolTests : IDisposable
 
         public void Release() => _release.Set();
 
+        /// <summary>The next fsync fails, as on a disk that reports an I/O error.</summary>
+        public void FailNext() => _failNext = true;
+
         public override void Flush(FileStream file)
         {
             Interlocked.Increment(ref _flushes);
+            if (_failNext)
+            {
+                _failNext = false;
+                throw new IOException("Input/output error");
+            }
             if (_holdNext)
             {
                 _holdNext = false;
