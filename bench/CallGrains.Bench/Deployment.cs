@@ -6,18 +6,27 @@ using static CallGrains.Tests.Shared.ServiceProcess;
 
 namespace CallGrains.Bench;
 
-/// <summary>CallGrains as it is deployed: an API process, and for PostgreSQL a silo process, each started with environment variables.</summary>
-public sealed class Deployment : IAsyncDisposable, ILoadTarget
+/// <summary>
+/// CallGrains as it is deployed, each process started with the command and environment variables docker-compose.yml
+/// gives it: the API program alone (embedded), or on PostgreSQL one or more co-hosted nodes (the same program, each a
+/// silo serving the HTTP API), the load spread over them as a load balancer would.
+/// </summary>
+public sealed class Deployment : IAsyncDisposable
 {
     public const string ApiKey = "bench-key";
 
-    private readonly List<ServiceProcess> _processes = [];
+    private readonly List<ServiceProcess> _nodes = [];
+    private readonly List<Uri> _urls = [];
 
-    private Deployment(Uri url) => Url = url;
+    private Deployment()
+    {
+    }
 
-    public Uri Url { get; }
-    public ServiceProcess? Silo { get; private set; }
-    public ServiceProcess Api { get; private set; } = null!;
+    /// <summary>The first node's address (the only one in every step but the two-node one).</summary>
+    public Uri Url => _urls[0];
+
+    /// <summary>Every CallGrains process of the deployment: the embedded API, or each node.</summary>
+    public IReadOnlyList<ServiceProcess> Nodes => _nodes;
 
     /// <summary>
     /// Settings the bench passes that users would not: a webhook receiver on loopback (the bench's own) is refused
@@ -31,19 +40,19 @@ public sealed class Deployment : IAsyncDisposable, ILoadTarget
 
     public static async Task<Deployment> EmbeddedAsync()
     {
-        var port = FreePort();
-        var deployment = new Deployment(new Uri($"http://127.0.0.1:{port}/"));
-        deployment.Api = deployment.Track(Start(Role.Api, new Dictionary<string, string>(BenchSettings)
+        var deployment = new Deployment();
+        deployment.StartNode(new Dictionary<string, string>(BenchSettings)
         {
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["CallGrains__Embedded__SiloPort"] = Text(FreePort()),
             ["CallGrains__Embedded__GatewayPort"] = Text(FreePort()),
-        }));
+        });
         await deployment.WaitUntilReadyAsync();
         return deployment;
     }
 
-    public static async Task<Deployment> OnPostgresAsync(string connectionString, IReadOnlyDictionary<string, string>? siloSettings = null)
+    /// <param name="settings">More environment for every node (an experiment's).</param>
+    /// <param name="nodes">Co-hosted nodes of one cluster, as compose's node1, node2.</param>
+    public static async Task<Deployment> OnPostgresAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null, int nodes = 1)
     {
         var cluster = new Dictionary<string, string>(BenchSettings)
         {
@@ -56,27 +65,25 @@ public sealed class Deployment : IAsyncDisposable, ILoadTarget
         var (exitCode, output) = await RunAsync(Role.Silo, cluster, "migrate");
         if (exitCode != 0) throw new InvalidOperationException("schema step failed: " + output);
 
-        var port = FreePort();
-        var deployment = new Deployment(new Uri($"http://127.0.0.1:{port}/"));
-        var silo = new Dictionary<string, string>(cluster)
-        {
-            ["CallGrains__Cluster__SiloPort"] = Text(FreePort()),
-            ["CallGrains__Cluster__GatewayPort"] = Text(FreePort()),
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort()}",
-        };
-        foreach (var (key, value) in siloSettings ?? new Dictionary<string, string>()) silo[key] = value;
-        deployment.Silo = deployment.Track(Start(Role.Silo, silo));
-        deployment.Api = deployment.Track(Start(Role.Api, new Dictionary<string, string>(cluster) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" }));
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) cluster[key] = value;
+        var deployment = new Deployment();
+        for (var i = 0; i < nodes; i++)
+            deployment.StartNode(new Dictionary<string, string>(cluster)
+            {
+                ["CallGrains__Cluster__SiloPort"] = Text(FreePort()),
+                ["CallGrains__Cluster__GatewayPort"] = Text(FreePort()),
+            });
         await deployment.WaitUntilReadyAsync();
         return deployment;
     }
 
-    public HttpClient Client(int connections) => new(new SocketsHttpHandler { MaxConnectionsPerServer = connections })
+    /// <summary>A client whose requests go to the nodes in turn (to the only one, mostly), at most <paramref name="connections"/> per node.</summary>
+    public HttpClient Client(int connections)
     {
-        BaseAddress = Url,
-        Timeout = TimeSpan.FromSeconds(30),
-        DefaultRequestHeaders = { Authorization = new("Bearer", ApiKey) },
-    };
+        var http = NodeBalancer.Client(_urls, connections, TimeSpan.FromSeconds(30));
+        http.DefaultRequestHeaders.Authorization = new("Bearer", ApiKey);
+        return http;
+    }
 
     /// <summary>Resident memory of a process, from /proc (Linux).</summary>
     public static long ResidentBytes(ServiceProcess process)
@@ -136,19 +143,24 @@ public sealed class Deployment : IAsyncDisposable, ILoadTarget
     private static TimeSpan Ticks(params string[] values) =>
         TimeSpan.FromSeconds(values.Sum(v => long.Parse(v, CultureInfo.InvariantCulture)) / 100.0); // USER_HZ is 100 on Linux
 
-    private Task WaitUntilReadyAsync() =>
-        ServiceProcess.WaitUntilReadyAsync(Url, () => string.Join("\n---\n", _processes.Select(p => p.Output)));
-
-    private ServiceProcess Track(ServiceProcess process)
+    private async Task WaitUntilReadyAsync()
     {
-        _processes.Add(process);
-        return process;
+        foreach (var url in _urls)
+            await ServiceProcess.WaitUntilReadyAsync(url, () => string.Join("\n---\n", _nodes.Select(p => p.Output)));
+    }
+
+    private void StartNode(Dictionary<string, string> environment)
+    {
+        var url = new Uri($"http://127.0.0.1:{FreePort()}/");
+        environment["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/');
+        _nodes.Add(Start(Role.Api, environment));
+        _urls.Add(url);
     }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var process in _processes) await process.DisposeAsync();
+        foreach (var node in _nodes) await node.DisposeAsync();
     }
 }

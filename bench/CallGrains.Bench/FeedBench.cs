@@ -116,14 +116,13 @@ public static partial class FeedBench
         return clock.Elapsed;
     }
 
-    private static long LogLines(Deployment deployment) => deployment.Api.OutputLines + (deployment.Silo?.OutputLines ?? 0);
+    private static long LogLines(Deployment deployment) => deployment.Nodes.Sum(node => node.OutputLines);
 
     /// <summary>How much the service logged during a step (as shipped), and from where lately: logging is part of a delivery's cost.</summary>
     private static string LogSummary(Deployment deployment, long before)
     {
-        var recent = new[] { ("API", deployment.Api), ("silo", deployment.Silo) }
-            .Where(p => p.Item2 is not null)
-            .SelectMany(p => p.Item2!.Output.Split('\n').Select(line => (Process: p.Item1, Match: LogCategory().Match(line))))
+        var recent = deployment.Nodes.Select((node, i) => (Name: $"node {i + 1}", Node: node))
+            .SelectMany(p => p.Node.Output.Split('\n').Select(line => (Process: p.Name, Match: LogCategory().Match(line))))
             .Where(line => line.Match.Success)
             .GroupBy(line => $"{line.Process} {line.Match.Groups[1].Value} {line.Match.Groups[2].Value}")
             .OrderByDescending(g => g.Count())

@@ -131,14 +131,22 @@ await using (var cluster = await Deployment.OnPostgresAsync(await postgres.Creat
     await FeedBench.RunAsync(cluster, "PostgreSQL", best.Concurrency, max, seconds, report);
 }
 
-// (d) memory per active call, on a fresh silo (journal in PostgreSQL, so only the grains are in its memory)
+// (f) two co-hosted nodes on this machine, requests in turn to each as a load balancer sends them: not slower than one
+if (!feedOnly)
+{
+    var two = await TwoNodes.RunAsync(await postgres.CreateDatabaseAsync(), warmUp, seconds);
+    report.Add("two co-hosted nodes on one machine, max sustained (pushes/s, requests in turn to each)", $"{two.Rate:F0}/s ({two.Concurrency} in flight)",
+        "≥ 1.0 × one node", $"{two.Rate / max:F2} × one node, " + Pass(two.Rate >= max) + $", missing {two.Missing}");
+}
+
+// (d) memory per active call, on a fresh node (journal in PostgreSQL, so only the grains and the API are in its memory)
 if (!feedOnly)
 {
     await using (var cluster = await Deployment.OnPostgresAsync(await postgres.CreateDatabaseAsync()))
     {
         var (idle, loaded) = await Memory.MeasureAsync(cluster, activeCalls);
         var perCall = (loaded - idle) / (double)activeCalls;
-        report.Add($"memory per active call (silo RSS, {activeCalls:N0} calls in progress minus idle)",
+        report.Add($"memory per active call (node RSS, {activeCalls:N0} calls in progress minus idle)",
             $"{perCall / 1024:F2} KiB ({(loaded - idle) / 1048576.0:F0} MiB above {idle / 1048576.0:F0} MiB idle)", "≤ 4 KiB", Pass(perCall <= 4096));
         targets.Record(Target.MemoryPerCall, $"{perCall / 1024:F2} KiB at {activeCalls:N0} calls", "", perCall <= 4096);
     }
@@ -196,17 +204,17 @@ namespace CallGrains.Bench
         }
     }
 
-    /// <summary>CPU used by each part of the machine's load: where a push's cost goes.</summary>
-    public sealed record CpuSample(TimeSpan Api, TimeSpan Silo, TimeSpan Postgres, TimeSpan LoadGenerator)
+    /// <summary>CPU used by each part of the machine's load: where a push's cost goes. A node is API and silo in one process.</summary>
+    public sealed record CpuSample(TimeSpan Nodes, int NodeCount, TimeSpan Postgres, TimeSpan LoadGenerator)
     {
         public static CpuSample Take(Deployment deployment) => new(
-            Deployment.CpuTime(deployment.Api.Id),
-            deployment.Silo is { } silo ? Deployment.CpuTime(silo.Id) : TimeSpan.Zero,
+            deployment.Nodes.Aggregate(TimeSpan.Zero, (sum, node) => sum + Deployment.CpuTime(node.Id)),
+            deployment.Nodes.Count,
             Deployment.PostgresCpuTime(),
             System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime);
 
         public static CpuSample operator -(CpuSample after, CpuSample before) => new(
-            after.Api - before.Api, after.Silo - before.Silo, after.Postgres - before.Postgres, after.LoadGenerator - before.LoadGenerator);
+            after.Nodes - before.Nodes, after.NodeCount, after.Postgres - before.Postgres, after.LoadGenerator - before.LoadGenerator);
 
         public string PerPush(long pushes, double seconds) => Per("push", pushes, seconds);
 
@@ -214,25 +222,26 @@ namespace CallGrains.Bench
         public string Per(string unit, long count, double seconds)
         {
             string Us(TimeSpan t) => (t.TotalMilliseconds * 1000 / Math.Max(count, 1)).ToString("F0", CultureInfo.InvariantCulture);
-            var total = Api + Silo + Postgres + LoadGenerator;
-            return $"CPU µs per {unit}: API {Us(Api)}, silo {Us(Silo)}, PostgreSQL {Us(Postgres)}, load generator {Us(LoadGenerator)} " +
+            var total = Nodes + Postgres + LoadGenerator;
+            var nodes = NodeCount == 1 ? "node" : $"{NodeCount} nodes together";
+            return $"CPU µs per {unit}: {nodes} {Us(Nodes)}, PostgreSQL {Us(Postgres)}, load generator {Us(LoadGenerator)} " +
                    $"(machine busy {total.TotalSeconds / seconds / Environment.ProcessorCount:P0} of {Environment.ProcessorCount} cores)";
         }
     }
 
-    /// <summary>Silo memory with no calls, then with many calls dialled and ringing (two pushes each, never ended).</summary>
+    /// <summary>A node's memory with no calls, then with many calls dialled and ringing (two pushes each, never ended).</summary>
     public static class Memory
     {
         public static async Task<(long Idle, long Loaded)> MeasureAsync(Deployment deployment, int calls)
         {
-            var silo = deployment.Silo!;
+            var node = deployment.Nodes[0];
             using var http = deployment.Client(64);
-            await SendAsync(http, Calls(1000, "warm"), 64); // JIT and pools, so that idle is a running silo, not a cold one
+            await SendAsync(http, Calls(1000, "warm"), 64); // JIT and pools, so that idle is a running node, not a cold one
             await Task.Delay(TimeSpan.FromSeconds(5));
-            var idle = Deployment.ResidentBytes(silo);
+            var idle = Deployment.ResidentBytes(node);
             await SendAsync(http, Calls(calls, "active"), 64);
             await Task.Delay(TimeSpan.FromSeconds(10));
-            return (idle, Deployment.ResidentBytes(silo));
+            return (idle, Deployment.ResidentBytes(node));
         }
 
         private static IEnumerable<string> Calls(int count, string tag)
