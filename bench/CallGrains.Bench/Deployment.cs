@@ -11,7 +11,7 @@ namespace CallGrains.Bench;
 /// gives it: the API program alone (embedded), or on PostgreSQL one or more co-hosted nodes (the same program, each a
 /// silo serving the HTTP API), the load spread over them as a load balancer would.
 /// </summary>
-public sealed class Deployment : IAsyncDisposable
+public sealed class Deployment : IAsyncDisposable, ILoadTarget
 {
     public const string ApiKey = "bench-key";
 

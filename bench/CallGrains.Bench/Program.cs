@@ -137,6 +137,8 @@ if (!feedOnly)
     var two = await TwoNodes.RunAsync(await postgres.CreateDatabaseAsync(), warmUp, seconds);
     report.Add("two co-hosted nodes on one machine, max sustained (pushes/s, requests in turn to each)", $"{two.Rate:F0}/s ({two.Concurrency} in flight)",
         "≥ 1.0 × one node", $"{two.Rate / max:F2} × one node, " + Pass(two.Rate >= max) + $", missing {two.Missing}");
+    targets.RecordRatio(Target.TwoNodesVsOne, $"{two.Rate:F0}/s ({two.Concurrency} in flight) against one node's {max:F0}/s", two.Rate, max, atLeast: 1.0);
+    targets.Verified("two nodes", two.Missing);
 }
 
 // (d) memory per active call, on a fresh node (journal in PostgreSQL, so only the grains and the API are in its memory)
