@@ -61,6 +61,24 @@ public sealed partial class AccessTests(ConsoleFixture console)
     }
 
     [Fact]
+    public async Task ATenantsReadOnlyKeyShowsOnlyThatTenantsCallsAndSaysTheBoardIsNotLive()
+    {
+        var taxi = SampleCall.Load("verification-code", userData: $"taxi-{Guid.NewGuid():N}");
+        var courier = SampleCall.Load("verification-code", userData: $"courier-{Guid.NewGuid():N}");
+        await console.PushAsync(courier.Pushes);
+        await console.PushAsync(taxi.Pushes);
+
+        console.Open("/console", key: ConsoleFixture.TaxiReaderKey);
+
+        console.Eventually(() => SessionIds().Contains(taxi.SessionId), "the tenant's call on the board");
+        Assert.DoesNotContain(courier.SessionId, SessionIds());
+        console.Eventually(() => console.Driver.FindElement(By.Id("live")).Text.StartsWith("not live", StringComparison.Ordinal), "the board to say it is not live");
+    }
+
+    private IEnumerable<string?> SessionIds() =>
+        console.Driver.FindElements(By.CssSelector("#calls tbody tr")).Select(row => row.GetAttribute("data-session-id"));
+
+    [Fact]
     public async Task AnUnknownAssetIsNotFound()
     {
         using var response = await console.Anonymous.GetAsync("/console/assets/nothing.js");

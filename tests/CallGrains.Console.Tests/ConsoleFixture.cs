@@ -20,6 +20,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
 {
     public const string ApiKey = "console-test-key";
 
+    /// <summary>A key of tenant "taxi" (userData starting with "taxi-") that may read calls but not changes.</summary>
+    public const string TaxiReaderKey = "console-taxi-reader-key";
+
     /// <summary>Where the tests save their screenshots besides the test output folder (the README's images).</summary>
     public const string ScreenshotFolderVariable = "CALLGRAINS_SCREENSHOTS";
 
@@ -42,6 +45,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
         [
             "--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", $"--CallGrains:ApiKeys:0={ApiKey}",
             $"--CallGrains:Embedded:SiloPort={FreePort()}", $"--CallGrains:Embedded:GatewayPort={FreePort()}",
+            "--CallGrains:Tenants:taxi:UserDataPrefixes:0=taxi-", $"--CallGrains:Tenants:taxi:Keys:0:Key={TaxiReaderKey}",
+            "--CallGrains:Tenants:taxi:Keys:0:Scopes:0=calls:read", "--CallGrains:Tenants:taxi:Keys:0:Scopes:1=requests:read",
         ];
         _app = CallGrainsApp.Build(args, builder => builder.Services.AddKeyedSingleton<TimeProvider>(ServiceClock.Key, Clock));
         await _app.StartAsync();

@@ -103,6 +103,12 @@ export async function followChanges({ onOpen, onChange, onState, signal }) {
         await askForKey(await problemDetail(response));
         continue;
       }
+      if (response.status === 403) {
+        // A key without the changes:read scope may still read calls: show them once, without live updates.
+        onState('forbidden');
+        await onOpen();
+        return;
+      }
       if (!response.ok) throw new ApiError(response.status, await problemDetail(response));
       onState('live');
       delay = 1000;

@@ -23,7 +23,7 @@ followChanges({
   },
   onState: (state) => {
     const live = document.getElementById('live');
-    live.textContent = state === 'live' ? 'live' : 'reconnecting…';
+    live.textContent = state === 'live' ? 'live' : state === 'forbidden' ? 'not live: this key may not read changes' : 'reconnecting…';
     live.classList.toggle('is-live', state === 'live');
   },
 });
