@@ -40,8 +40,8 @@ public static partial class FeedBench
             var run = await Load.RunAsync(deployment, concurrency, rate: 0, seconds, verify: false);
             var used = CpuSample.Take(deployment) - cpu;
             rateWith = run.Traffic.AcknowledgedPerSecond;
-            Console.WriteLine($"  {label}, {concurrency} in flight, webhook + SSE attached: {rateWith,7:F0}/s, p50 {run.Traffic.LatencyMs.P50:F1} ms, " +
-                              $"p99 {run.Traffic.LatencyMs.P99:F1} ms; webhook got {receiver.Arrivals.Distinct:N0}, SSE {stream.Arrivals.Distinct:N0} changes by the end; " +
+            Console.WriteLine($"  {label}, {concurrency} in flight, webhook + SSE attached: {rateWith,7:F0}/s, {run.Traffic.Latency}; " +
+                              $"webhook got {receiver.Arrivals.Distinct:N0}, SSE {stream.Arrivals.Distinct:N0} changes by the end; " +
                               used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds));
 
             var delivered = receiver.Arrivals.Distinct;
@@ -60,8 +60,7 @@ public static partial class FeedBench
         // with-readers alone would be compared with a colder process. The ratio is against the mean of both.
         var again = await Load.RunAsync(deployment, concurrency, rate: 0, seconds, verify: false);
         var rateAgain = again.Traffic.AcknowledgedPerSecond;
-        Console.WriteLine($"  {label}, {concurrency} in flight, readers detached again: {rateAgain,7:F0}/s, p50 {again.Traffic.LatencyMs.P50:F1} ms, " +
-                          $"p99 {again.Traffic.LatencyMs.P99:F1} ms");
+        Console.WriteLine($"  {label}, {concurrency} in flight, readers detached again: {rateAgain,7:F0}/s, {again.Traffic.Latency}");
         var without = (rateWithout + rateAgain) / 2;
         report.Add($"{label}: ingest with one webhook subscription and one SSE reader attached",
             $"{rateWith:F0}/s against {without:F0}/s without (mean of {rateWithout:F0}/s before and {rateAgain:F0}/s after)", "≥ 0.9 × without",
@@ -78,7 +77,7 @@ public static partial class FeedBench
             var run = await Load.RunAsync(deployment, concurrency, rate: rateWithout / 2, seconds, verify: false);
             var used = CpuSample.Take(deployment) - cpu;
             Console.WriteLine($"  {label}, {rateWithout / 2:F0}/s offered, webhook + SSE attached: {run.Traffic.AcknowledgedPerSecond,7:F0}/s acknowledged, " +
-                              $"p50 {run.Traffic.LatencyMs.P50:F1} ms, p99 {run.Traffic.LatencyMs.P99:F1} ms; " +
+                              $"{run.Traffic.Latency}; " +
                               used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds));
 
             var expected = await ExpectedChange.ListAsync(deployment, run.Calls);
