@@ -80,7 +80,11 @@ public static class HostingExtensions
     {
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<StoreOutageHandler>();
-        builder.Services.ConfigureHttpJsonOptions(o => CallJson.Configure(o.SerializerOptions));
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            CallJson.Configure(o.SerializerOptions);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+        });
         builder.Services.AddCallGrainsApiReference();
         builder.AddCallGrainsTelemetry("callgrains-api");
         builder.Services.AddCallGrainsHealthChecks();
