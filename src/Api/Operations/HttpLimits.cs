@@ -37,6 +37,7 @@ public static class HttpLimitsExtensions
     {
         builder.Services.AddValidatedOptions<HttpLimits>(builder.Configuration, HttpLimits.Section);
         builder.Services.AddSingleton<RequestTimeoutFilter>();
+        builder.Services.AddSingleton(new SharedDeadlines(TimeProvider.System));
         builder.Services.AddRateLimiter(limiter =>
         {
             limiter.AddPolicy(HttpLimits.PushPolicy, context =>
@@ -74,21 +75,17 @@ public static class HttpLimitsExtensions
 /// Bounds every business and push request. A request that runs out of time throws <see cref="RequestDeadlineException"/>,
 /// which <see cref="StoreOutageHandler"/> answers with 503 and Retry-After: nothing that late was acknowledged.
 /// </summary>
-public sealed class RequestTimeoutFilter(IOptionsMonitor<HttpLimits> limits) : IEndpointFilter
+public sealed class RequestTimeoutFilter(IOptionsMonitor<HttpLimits> limits, SharedDeadlines deadlines) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var timeout = TimeSpan.FromSeconds(limits.CurrentValue.RequestTimeoutSeconds);
         var work = next(context).AsTask();
-        try
-        {
-            return await work.WaitAsync(timeout, context.HttpContext.RequestAborted);
-        }
-        catch (TimeoutException) when (!work.IsCompleted)
-        {
-            // The request's own limit expired; a timeout the work itself raised (Orleans' response timeout: a silo
-            // that does not answer) stays what it is, so the 503 names the cluster rather than the deadline.
-            throw new RequestDeadlineException(timeout);
-        }
+        if (work.IsCompleted) return await work;
+
+        var timeout = TimeSpan.FromSeconds(limits.CurrentValue.RequestTimeoutSeconds);
+        // A timeout the work itself raises (Orleans' response timeout: a silo that does not answer) propagates as it is,
+        // so the 503 names the cluster; only the request's own limit is a deadline.
+        if (await Task.WhenAny(work, deadlines.After(timeout)) != work) throw new RequestDeadlineException(timeout);
+        return await work;
     }
 }
