@@ -4,38 +4,69 @@ using CallGrains.Tests.Shared;
 
 namespace CallGrains.Api.Tests;
 
-/// <summary>Pushes must carry this token in their URL.</summary>
-public sealed class TokenApiFixture : ApiFixture
+/// <summary>The protected set-ups the tests below run on, each on both stores.</summary>
+public static class ProtectedSetups
 {
     public const string Token = "push-token-7c1f9e2a4b";
 
-    protected override IEnumerable<string> Settings => [.. base.Settings, $"--CallGrains:PushAuthentication:Token={Token}"];
-}
+    /// <summary>Pushes must carry this token in their URL.</summary>
+    public static readonly string[] WithToken = [$"--CallGrains:PushAuthentication:Token={Token}"];
 
-/// <summary>Pushes only from 10.0.0.0/8; no proxy is known, so a forwarded address is not believed.</summary>
-public sealed class NetworkApiFixture : ApiFixture
-{
-    protected override IEnumerable<string> Settings => [.. base.Settings, "--CallGrains:PushAuthentication:AllowedNetworks:0=10.0.0.0/8"];
-}
+    /// <summary>Pushes only from 10.0.0.0/8; no proxy is known, so a forwarded address is not believed.</summary>
+    public static readonly string[] WithNetwork = ["--CallGrains:PushAuthentication:AllowedNetworks:0=10.0.0.0/8"];
 
-/// <summary>Pushes only from 203.0.113.0/24, through a proxy on loopback whose X-Forwarded-For is believed.</summary>
-public sealed class ProxiedNetworkApiFixture : ApiFixture
-{
-    protected override IEnumerable<string> Settings =>
+    /// <summary>Pushes only from 203.0.113.0/24, through a proxy on loopback whose X-Forwarded-For is believed.</summary>
+    public static readonly string[] WithProxiedNetwork =
     [
-        .. base.Settings,
         "--CallGrains:PushAuthentication:AllowedNetworks:0=203.0.113.0/24",
         "--CallGrains:KnownProxies:0=127.0.0.1",
     ];
+
+    /// <summary>An app secret is configured and nothing is said about unsigned pushes.</summary>
+    public static readonly string[] WithSecret = ["--CallGrains:PushAuthentication:Apps:taxi-app:Secret=taxi-secret-5f1e0c"];
 }
 
-/// <summary>An app secret is configured and nothing is said about unsigned pushes.</summary>
+public sealed class TokenApiFixture : ApiFixture
+{
+    protected override IEnumerable<string> Settings => [.. base.Settings, .. ProtectedSetups.WithToken];
+}
+
+public sealed class TokenPostgresApiFixture : PostgresApiFixture
+{
+    protected override IEnumerable<string> Settings => [.. base.Settings, .. ProtectedSetups.WithToken];
+}
+
+public sealed class NetworkApiFixture : ApiFixture
+{
+    protected override IEnumerable<string> Settings => [.. base.Settings, .. ProtectedSetups.WithNetwork];
+}
+
+public sealed class NetworkPostgresApiFixture : PostgresApiFixture
+{
+    protected override IEnumerable<string> Settings => [.. base.Settings, .. ProtectedSetups.WithNetwork];
+}
+
+public sealed class ProxiedNetworkApiFixture : ApiFixture
+{
+    protected override IEnumerable<string> Settings => [.. base.Settings, .. ProtectedSetups.WithProxiedNetwork];
+}
+
+public sealed class ProxiedNetworkPostgresApiFixture : PostgresApiFixture
+{
+    protected override IEnumerable<string> Settings => [.. base.Settings, .. ProtectedSetups.WithProxiedNetwork];
+}
+
 public sealed class SecretApiFixture : ApiFixture
 {
-    protected override IEnumerable<string> Settings => [.. base.Settings, "--CallGrains:PushAuthentication:Apps:taxi-app:Secret=taxi-secret-5f1e0c"];
+    protected override IEnumerable<string> Settings => [.. base.Settings, .. ProtectedSetups.WithSecret];
 }
 
-public sealed class PushTokenTests(TokenApiFixture api) : IClassFixture<TokenApiFixture>
+public sealed class SecretPostgresApiFixture : PostgresApiFixture
+{
+    protected override IEnumerable<string> Settings => [.. base.Settings, .. ProtectedSetups.WithSecret];
+}
+
+public abstract class PushTokenContract(ApiFixture api)
 {
     [Theory]
     [InlineData("")]
@@ -56,13 +87,13 @@ public sealed class PushTokenTests(TokenApiFixture api) : IClassFixture<TokenApi
     {
         var call = SampleCall.Load("verification-code");
 
-        await api.PushAllAsync(call.Pushes, p => api.PostJsonAsync(ApiFixture.PushPathFor(p) + "?token=" + TokenApiFixture.Token, p));
+        await api.PushAllAsync(call.Pushes, p => api.PostJsonAsync(ApiFixture.PushPathFor(p) + "?token=" + ProtectedSetups.Token, p));
 
         Assert.Equal(HttpStatusCode.OK, (await api.Client.GetAsync($"/v1/calls/{Uri.EscapeDataString(call.SessionId)}")).StatusCode);
     }
 }
 
-public sealed class PushNetworkTests(NetworkApiFixture api) : IClassFixture<NetworkApiFixture>
+public abstract class PushNetworkContract(ApiFixture api)
 {
     [Theory]
     [InlineData(null)]
@@ -78,7 +109,7 @@ public sealed class PushNetworkTests(NetworkApiFixture api) : IClassFixture<Netw
     }
 }
 
-public sealed class ProxiedPushNetworkTests(ProxiedNetworkApiFixture api) : IClassFixture<ProxiedNetworkApiFixture>
+public abstract class ProxiedPushNetworkContract(ApiFixture api)
 {
     [Fact]
     public async Task Behind_a_known_proxy_the_forwarded_address_is_the_one_checked()
@@ -94,7 +125,7 @@ public sealed class ProxiedPushNetworkTests(ProxiedNetworkApiFixture api) : ICla
     }
 }
 
-public sealed class UnsignedPushDefaultTests(SecretApiFixture api) : IClassFixture<SecretApiFixture>
+public abstract class UnsignedPushDefaultContract(ApiFixture api)
 {
     [Fact]
     public async Task Once_an_app_has_a_secret_an_unsigned_push_is_refused_by_default()
@@ -107,6 +138,24 @@ public sealed class UnsignedPushDefaultTests(SecretApiFixture api) : IClassFixtu
         Assert.Equal(HttpStatusCode.NotFound, (await api.Client.GetAsync($"/v1/calls/{Uri.EscapeDataString(call.SessionId)}")).StatusCode);
     }
 }
+
+public sealed class PushTokenTests(TokenApiFixture api) : PushTokenContract(api), IClassFixture<TokenApiFixture>;
+
+public sealed class PushTokenTestsOnPostgres(TokenPostgresApiFixture api) : PushTokenContract(api), IClassFixture<TokenPostgresApiFixture>;
+
+public sealed class PushNetworkTests(NetworkApiFixture api) : PushNetworkContract(api), IClassFixture<NetworkApiFixture>;
+
+public sealed class PushNetworkTestsOnPostgres(NetworkPostgresApiFixture api) : PushNetworkContract(api), IClassFixture<NetworkPostgresApiFixture>;
+
+public sealed class ProxiedPushNetworkTests(ProxiedNetworkApiFixture api) : ProxiedPushNetworkContract(api), IClassFixture<ProxiedNetworkApiFixture>;
+
+public sealed class ProxiedPushNetworkTestsOnPostgres(ProxiedNetworkPostgresApiFixture api)
+    : ProxiedPushNetworkContract(api), IClassFixture<ProxiedNetworkPostgresApiFixture>;
+
+public sealed class UnsignedPushDefaultTests(SecretApiFixture api) : UnsignedPushDefaultContract(api), IClassFixture<SecretApiFixture>;
+
+public sealed class UnsignedPushDefaultTestsOnPostgres(SecretPostgresApiFixture api)
+    : UnsignedPushDefaultContract(api), IClassFixture<SecretPostgresApiFixture>;
 
 internal static class PushHelpers
 {

@@ -10,10 +10,23 @@ public sealed class SmallSessionLimitApiFixture : ApiFixture
 {
     public const int MaxItems = 12;
 
-    protected override IEnumerable<string> Settings => [.. base.Settings, $"--CallGrains:Limits:MaxItemsPerSession={MaxItems}"];
+    public static readonly string[] Limit = [$"--CallGrains:Limits:MaxItemsPerSession={MaxItems}"];
+
+    protected override IEnumerable<string> Settings => [.. base.Settings, .. Limit];
 }
 
-public sealed class SessionCapTests(SmallSessionLimitApiFixture api) : IClassFixture<SmallSessionLimitApiFixture>
+/// <summary>The same small item limit on PostgreSQL.</summary>
+public sealed class SmallSessionLimitPostgresApiFixture : PostgresApiFixture
+{
+    protected override IEnumerable<string> Settings => [.. base.Settings, .. SmallSessionLimitApiFixture.Limit];
+}
+
+public sealed class SessionCapTests(SmallSessionLimitApiFixture api) : SessionCapContract(api), IClassFixture<SmallSessionLimitApiFixture>;
+
+public sealed class SessionCapTestsOnPostgres(SmallSessionLimitPostgresApiFixture api)
+    : SessionCapContract(api), IClassFixture<SmallSessionLimitPostgresApiFixture>;
+
+public abstract class SessionCapContract(ApiFixture api)
 {
     [Fact]
     public async Task A_flooded_call_acknowledges_every_push_keeps_them_all_but_folds_only_up_to_its_limit()
