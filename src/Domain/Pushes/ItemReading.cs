@@ -33,11 +33,21 @@ public sealed record ItemReading(
     public static ItemReading Of(PushItem item) => Quarantine(item.EventType, item.Flag, item.Reading ?? OfBody(item));
 
     /// <summary>
-    /// What the body of an item whose JSON object is already parsed (<see cref="PushEnvelope"/>) says: the same as
-    /// reading its body again would, before any flag quarantines it (<see cref="PushItem.Reading"/>).
+    /// What the body of an item whose JSON object is already parsed says (<paramref name="body"/> is its text): the
+    /// same as reading the stored body again would, before any flag quarantines it. <see cref="PushEnvelope"/> reads
+    /// items with it as it parses a push (<see cref="PushItem.Reading"/>), the grain when it replays the journal.
     /// </summary>
-    internal static ItemReading OfBody(string eventType, JsonElement root) =>
-        eventType == PushItem.FeeEventType ? OfCdr(root) : OfStatus(eventType, root);
+    internal static ItemReading OfBody(string eventType, string body, JsonElement root)
+    {
+        try
+        {
+            return eventType == PushItem.FeeEventType ? OfCdr(root) : OfStatus(eventType, root);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            return Unreadable(eventType, body, "could not be read");
+        }
+    }
 
     private static ItemReading Quarantine(string eventType, string? flag, ItemReading reading) =>
         // Quarantine: what the item claims (status, CDR, userData, caller, times) and what could not be read of it
@@ -53,23 +63,20 @@ public sealed record ItemReading(
         {
             using var document = JsonDocument.Parse(item.Body, Options);
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return Unreadable(item, "is not a JSON object");
-            return item.IsCdr ? OfCdr(root) : OfStatus(item.EventType, root);
+            return root.ValueKind == JsonValueKind.Object
+                ? OfBody(item.EventType, item.Body, root)
+                : Unreadable(item.EventType, item.Body, "is not a JSON object");
         }
         // The API never stores such a body, but a journal replayed into a grain must not take the call down with it.
         catch (JsonException)
         {
-            return Unreadable(item, "is not valid JSON");
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
-        {
-            return Unreadable(item, "could not be read");
+            return Unreadable(item.EventType, item.Body, "is not valid JSON");
         }
     }
 
-    private static ItemReading Unreadable(PushItem item, string what) =>
-        new(ItemKey.OfUnreadable(item.EventType, item.Body), null, null, 0, null,
-            [$"the stored '{PushFields.Shorten(item.EventType)}' item {what}"]);
+    private static ItemReading Unreadable(string eventType, string body, string what) =>
+        new(ItemKey.OfUnreadable(eventType, body), null, null, 0, null,
+            [$"the stored '{PushFields.Shorten(eventType)}' item {what}"]);
 
     private static ItemReading OfStatus(string eventType, JsonElement root)
     {

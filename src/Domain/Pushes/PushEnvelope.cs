@@ -90,17 +90,8 @@ public static class PushEnvelope
     /// <summary>The item with its reading, taken from the element already parsed: a push is parsed once.</summary>
     private static PushItem Item(string sessionId, string eventType, JsonElement element, Receipt receipt)
     {
-        ItemReading? reading;
-        try
-        {
-            reading = ItemReading.OfBody(eventType, element);
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
-        {
-            // Left to the grain, which reads the stored body and says what could not be read.
-            reading = null;
-        }
-        return new PushItem(sessionId, eventType, element.GetRawText(), receipt.At, receipt.Flag) { Reading = reading };
+        var body = element.GetRawText();
+        return new PushItem(sessionId, eventType, body, receipt.At, receipt.Flag) { Reading = ItemReading.OfBody(eventType, body, element) };
     }
 
     private static string? CheckIds(JsonElement item, string where, out string sessionId)
