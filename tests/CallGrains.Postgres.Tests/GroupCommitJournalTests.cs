@@ -55,6 +55,8 @@ public sealed class GroupCommitJournalTests(PostgresServer server)
 
         Assert.NotNull(refused);
         Assert.Contains("not keeping up", refused.Message, StringComparison.Ordinal);
+        // Refused before the database was tried: a node must not spool this (the database is up, only behind).
+        Assert.True(refused.Refused);
         Assert.InRange(accepted.Count, 2, 3);
         Assert.All(accepted, t => Assert.False(t.IsCompleted));
         await transaction.RollbackAsync();
@@ -87,7 +89,9 @@ public sealed class GroupCommitJournalTests(PostgresServer server)
         await server.StopAsync();
         try
         {
-            await Assert.ThrowsAsync<StoreUnavailableException>(() => journal.AppendAsync(Entry("during", "k-1"), Row("during", 1)));
+            var failed = await Assert.ThrowsAsync<StoreUnavailableException>(() => journal.AppendAsync(Entry("during", "k-1"), Row("during", 1)));
+            // A commit tried and failed: what a node spools.
+            Assert.False(failed.Refused);
         }
         finally
         {

@@ -44,6 +44,15 @@ public sealed class StoreUnavailableException : Exception
     {
     }
 
+    /// <summary>
+    /// True when the work was refused before the store was tried (a writer's queue is full, or it is closing): the
+    /// database may be up and merely behind. False (the default) when a commit or read was tried and failed, the one
+    /// case a node may spool a push for, since spooling an overload would only move it to the drain.
+    /// </summary>
+    [Id(0)]
+    public bool Refused { get; init; }
+
     /// <summary>The same failure without the driver's exception, which Orleans cannot send between silos and clients.</summary>
-    public StoreUnavailableException WithoutDriverDetail() => InnerException is null ? this : new StoreUnavailableException(Message);
+    public StoreUnavailableException WithoutDriverDetail() =>
+        InnerException is null ? this : new StoreUnavailableException(Message) { Refused = Refused };
 }

@@ -59,7 +59,7 @@ public sealed class BatchedJournalReader : IJournalReader, IAsyncDisposable
         if (!_queue.Writer.TryWrite(pending))
             throw new StoreUnavailableException(_closing
                 ? "The journal reader is shutting down."
-                : $"The journal reader has {_options.MaxQueued} reads waiting: the database is not keeping up.");
+                : $"The journal reader has {_options.MaxQueued} reads waiting: the database is not keeping up.") { Refused = true };
         // A caller that gives up stops waiting; the query it joined still runs for the others.
         return pending.Read.Task.WaitAsync(cancellationToken);
     }

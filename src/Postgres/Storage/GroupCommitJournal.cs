@@ -80,7 +80,7 @@ public sealed class GroupCommitJournal : IPushJournal, IAsyncDisposable
         if (!_queue.Writer.TryWrite(pending))
             throw new StoreUnavailableException(_closing
                 ? "The journal writer is shutting down."
-                : $"The journal writer has {_options.MaxQueued} appends waiting: the database is not keeping up.");
+                : $"The journal writer has {_options.MaxQueued} appends waiting: the database is not keeping up.") { Refused = true };
         return pending.Committed.Task;
     }
 
