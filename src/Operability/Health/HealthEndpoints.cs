@@ -9,7 +9,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CallGrains.Operability.Health;
 
-/// <summary>The answer of /health/live and /health/ready: <c>{"status":"ready"|"not-ready"|"live","reason":...}</c>.</summary>
+/// <summary>The answer of /health/live and /health/ready: <c>{"status":"ready"|"degraded"|"not-ready"|"live","reason":...}</c>.</summary>
 public sealed record HealthAnswer(string Status, string? Reason);
 
 public static class HealthEndpoints
@@ -37,12 +37,18 @@ public static class HealthEndpoints
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
-            ResponseWriter = (http, report) => WriteAsync(http, report.Status == HealthStatus.Healthy
-                ? new HealthAnswer("ready", null)
-                : new HealthAnswer("not-ready", report.Entries.Values.Select(e => e.Description).FirstOrDefault(d => d is not null) ?? "not ready")),
+            ResponseWriter = (http, report) => WriteAsync(http, report.Status switch
+            {
+                HealthStatus.Healthy => new HealthAnswer("ready", null),
+                // 200 all the same: the node takes pushes (into its spool), only its data may be behind.
+                HealthStatus.Degraded => new HealthAnswer("degraded", Reason(report) ?? "degraded"),
+                _ => new HealthAnswer("not-ready", Reason(report) ?? "not ready"),
+            }),
         }).WithTags("Operations");
         return endpoints;
     }
+
+    private static string? Reason(HealthReport report) => report.Entries.Values.Select(e => e.Description).FirstOrDefault(d => d is not null);
 
     private static Task WriteAsync(HttpContext http, HealthAnswer answer)
     {

@@ -4,12 +4,17 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace CallGrains.Operability.Health;
 
 /// <summary>
-/// Ready when a silo is active in the cluster and the store answers: then this node can take pushes. The answer is
+/// Ready when a silo is active in the cluster and the store answers: then this node can take pushes. A node with a
+/// push spool (<paramref name="spool"/>) also takes pushes while the store is away, as long as the spool has room: it
+/// is then "degraded: spooling" (200), as it is while the spool still holds pushes to drain. The answer is
 /// kept for <see cref="CacheFor"/>, so that load balancers probing every node often cannot turn probes into load on
 /// the membership table and the store. One instance per host (a singleton), so the cache is the host's.
 /// </summary>
-public sealed class ReadinessCheck(IClusterClient cluster, IJournalReader journal, TimeProvider clock) : IHealthCheck
+public sealed class ReadinessCheck(IClusterClient cluster, IJournalReader journal, TimeProvider clock, ISpoolStatus? spool = null) : IHealthCheck
 {
+    /// <summary>The reason of a degraded answer: the node takes pushes into its spool, and its data may be behind.</summary>
+    public const string Spooling = "spooling";
+
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
 
@@ -45,12 +50,20 @@ public sealed class ReadinessCheck(IClusterClient cluster, IJournalReader journa
         {
             var hosts = await cluster.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(timeout.Token);
             if (hosts.Count == 0) return HealthCheckResult.Unhealthy("no active silo");
-            await journal.ReadSessionAsync(ProbeSession, timeout.Token);
-            return HealthCheckResult.Healthy();
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            // Whatever failed (membership read, store, a timeout), the node cannot take pushes now.
+            return HealthCheckResult.Unhealthy("cluster did not answer: " + ex.GetType().Name);
+        }
+        try
+        {
+            await journal.ReadSessionAsync(ProbeSession, timeout.Token);
+            return spool is { IsSpooling: true } ? HealthCheckResult.Degraded(Spooling) : HealthCheckResult.Healthy();
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The store (or a timeout) failed: only a spool with room lets the node take pushes now.
+            if (spool is { IsFull: false }) return HealthCheckResult.Degraded(Spooling);
             return HealthCheckResult.Unhealthy("cluster or store did not answer: " + ex.GetType().Name);
         }
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using CallGrains.Postgres.Spool;
+using CallGrains.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -26,6 +27,7 @@ public static class SpoolHostingExtensions
             SpoolMetrics.Observe(sp.GetRequiredService<IMeterFactory>(), spool);
             return spool;
         });
+        services.TryAddSingleton<ISpoolStatus>(sp => sp.GetRequiredService<PushSpool>());
         return options;
     }
 }

@@ -23,7 +23,7 @@ namespace CallGrains.Postgres.Spool;
 /// duplicates.
 /// </para>
 /// </summary>
-public sealed partial class PushSpool : IAsyncDisposable
+public sealed partial class PushSpool : ISpoolStatus, IAsyncDisposable
 {
     private const string SegmentSuffix = ".segment";
     private const string CheckpointFile = "drained.checkpoint";
@@ -56,6 +56,7 @@ public sealed partial class PushSpool : IAsyncDisposable
     private long _refused;
     private FileStream _newest = null!;
     private bool _rollBeforeNextGroup;
+    private volatile bool _full;
     private volatile bool _closing;
 
     private PushSpool(SpoolOptions options, SpoolDisk disk, ILogger logger)
@@ -94,6 +95,9 @@ public sealed partial class PushSpool : IAsyncDisposable
 
     /// <summary>Whether the spool holds pushes that are not in the store yet: the node is "spooling".</summary>
     public bool IsSpooling => Depth.Pushes > 0;
+
+    /// <summary>Whether the last push that did not fit was refused after the last one written and before space came back.</summary>
+    public bool IsFull => _full;
 
     /// <summary>What the spool's files take on disk: what <see cref="SpoolOptions.MaxBytes"/> bounds.</summary>
     public long DiskBytes
@@ -249,6 +253,7 @@ public sealed partial class PushSpool : IAsyncDisposable
                     }
                     else
                     {
+                        _full = true;
                         pending.Written.TrySetException(Refuse(Full()));
                     }
                 }
@@ -289,6 +294,7 @@ public sealed partial class PushSpool : IAsyncDisposable
             _diskBytes += buffer.Length;
             _pushes += accepted.Count;
             _pushBytes += buffer.Length;
+            if (accepted.Count == group.Count) _full = false;
         }
         foreach (var pending in accepted) pending.Written.TrySetResult();
     }
@@ -356,7 +362,9 @@ public sealed partial class PushSpool : IAsyncDisposable
             deleted = true;
         }
         if (_segments[0].Number > _drained.Segment) _drained = new SpoolPosition(_segments[0].Number, SpoolFormat.HeaderLength);
-        if (deleted) _disk.FlushDirectory(_directory);
+        if (!deleted) return;
+        _full = false;
+        _disk.FlushDirectory(_directory);
     }
 
     private bool IsDrained(Segment segment) =>

@@ -138,8 +138,11 @@ public sealed class PushSpoolTests : IDisposable
         Assert.Equal(1, spool.RefusedPushes);
         Assert.True(spool.DiskBytes <= 64 * 1024);
         Assert.Equal(spool.DiskBytes, new FileInfo(SingleSegment()).Length);
+        // Readiness reads this: the node cannot take a push like the last one.
+        Assert.True(spool.IsFull);
         // A smaller push that still fits is taken: a refusal is about size, not a latch.
         await spool.AppendAsync(Push(1000));
+        Assert.False(spool.IsFull);
         Assert.Equal(accepted + 1, spool.Read(100).Pushes.Count);
     }
 
