@@ -87,6 +87,7 @@ public class ApiFixture : IAsyncLifetime
         builder.Services.AddSingleton(sp => _journal = new SwitchableJournal(sp.GetRequiredService<InMemoryStore>()));
         builder.Services.AddSingleton<IPushJournal>(sp => sp.GetRequiredService<SwitchableJournal>());
         builder.Services.AddSingleton<IJournalReader>(sp => sp.GetRequiredService<SwitchableJournal>());
+        builder.Services.AddSingleton<IPendingJournal>(sp => sp.GetRequiredService<SwitchableJournal>());
     }
 
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json) =>

@@ -1,3 +1,4 @@
+using CallGrains.Domain.Pushes;
 using CallGrains.Storage;
 using CallGrains.Storage.InMemory;
 
@@ -5,15 +6,17 @@ namespace CallGrains.Tests.Shared;
 
 /// <summary>
 /// A real journal behind a switch: it can be made to fail like a store that went away, or to answer slowly,
-/// so that a test sees what an outage does to a grain or to the API. Both ports fail together, as a database would.
+/// so that a test sees what an outage does to a grain or to the API. All its ports fail together, as a database would.
 /// </summary>
-public sealed class SwitchableJournal(IPushJournal writer, IJournalReader reader) : IPushJournal, IJournalReader
+/// <param name="pending">The pending items' port behind the same switch; none when null.</param>
+public sealed class SwitchableJournal(IPushJournal writer, IJournalReader reader, IPendingJournal? pending = null)
+    : IPushJournal, IJournalReader, IPendingJournal
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _reads = new(StringComparer.Ordinal);
     private volatile bool _down;
     private long _delayTicks;
 
-    public SwitchableJournal(InMemoryStore store) : this(store, store)
+    public SwitchableJournal(InMemoryStore store) : this(store, store, store)
     {
     }
 
@@ -40,6 +43,19 @@ public sealed class SwitchableJournal(IPushJournal writer, IJournalReader reader
         if (Interlocked.Read(ref _delayTicks) is > 0 and var ticks) await Task.Delay(TimeSpan.FromTicks(ticks), cancellationToken);
         ThrowIfDown();
         await writer.AppendAsync(append, cancellationToken);
+    }
+
+    public async Task AppendPendingAsync(IReadOnlyList<PushItem> items, CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Read(ref _delayTicks) is > 0 and var ticks) await Task.Delay(TimeSpan.FromTicks(ticks), cancellationToken);
+        ThrowIfDown();
+        await (pending ?? throw new InvalidOperationException("no pending journal behind this switch")).AppendPendingAsync(items, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<string>> SessionsWithPendingAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDown();
+        return pending?.SessionsWithPendingAsync(limit, cancellationToken) ?? Task.FromResult<IReadOnlyList<string>>([]);
     }
 
     /// <summary>How often the session was read: a test can tell whether something reads the store more than it should.</summary>

@@ -22,6 +22,7 @@ public static class CallGrainsApp
         builder.AddCallGrainsHttp(options);
         builder.AddCallGrainsHttpLimits();
         builder.AddCallGrainsPushAuthentication();
+        builder.AddCallGrainsPushLanding();
         builder.AddCallGrainsSubscriptions();
         configure?.Invoke(builder);
 

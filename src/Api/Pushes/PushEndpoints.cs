@@ -2,7 +2,6 @@ using System.Diagnostics;
 using CallGrains.Api.Hosting;
 using CallGrains.Api.Operations;
 using CallGrains.Domain.Pushes;
-using CallGrains.Sessions;
 using CallGrains.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -34,7 +33,7 @@ public static class PushEndpoints
 
     public static async Task<Results<Ok<PushAck>, ProblemHttpResult>> ReceiveAsync(
         HttpContext http,
-        IGrainFactory grains,
+        PushLanding landing,
         [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
         CallGrainsMetrics metrics,
         PushAuthentication authentication,
@@ -72,15 +71,14 @@ public static class PushEndpoints
             return Problems.BadRequest(parsed.Rejection!);
         }
 
-        // Acknowledge only when every item returned, i.e. every item is committed. A failure propagates
-        // to the exception handler as a 503, and a retry is harmless because stored items are duplicates.
+        // Acknowledge only when every item is committed (by its grain, or journaled pending by this node when the grain's
+        // silo failed). A failure propagates to the exception handler as a 503; a retry is harmless: items are duplicates.
         var eventType = parsed.Items![0].EventType;
         http.Items[EventTypeItem] = eventType;
-        var results = await Task.WhenAll(parsed.Items!.Select(item => grains.GetCallSession(item.SessionId).RecordAsync(item)));
+        var landed = await landing.LandAsync(parsed.Items!);
 
-        var duplicates = results.Count(r => r.Duplicate);
-        metrics.Items(eventType, results.Length - duplicates, duplicates);
-        metrics.Push(eventType, duplicates == results.Length ? PushResults.Duplicate : PushResults.Stored);
+        metrics.Items(eventType, landed.Stored + landed.Pending, landed.Duplicates);
+        metrics.Push(eventType, landed.Duplicates == parsed.Items!.Count ? PushResults.Duplicate : PushResults.Stored);
         if (verdict.Flag is not null) metrics.Unverified();
         metrics.Acknowledged(Stopwatch.GetElapsedTime(started));
         return TypedResults.Ok(PushAck.Success);

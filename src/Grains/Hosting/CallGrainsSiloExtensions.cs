@@ -23,6 +23,7 @@ public static class CallGrainsSiloExtensions
         silo.Services.AddCallGrainsInMemoryStore();
         silo.UseInMemoryReminderService();
         silo.AddCallGrainsWebhooks();
+        silo.AddCallGrainsCatchUp();
         return silo;
     }
 
@@ -61,6 +62,7 @@ public static class CallGrainsSiloExtensions
         else services.AddSingleton(store);
         services.AddSingleton<IPushJournal>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<IJournalReader>(sp => sp.GetRequiredService<InMemoryStore>());
+        services.AddSingleton<IPendingJournal>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<ICallsProjection>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<IRequestsProjection>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<InMemoryStore>());

@@ -22,7 +22,7 @@ namespace CallGrains.Sessions;
 /// balancer sends to the same node, stays in the process.
 /// </remarks>
 [PreferLocalPlacement]
-public sealed class CallSessionGrain(
+public sealed partial class CallSessionGrain(
     IPushJournal journal,
     IJournalReader reader,
     IOptions<SessionLimitOptions> limits,
@@ -50,7 +50,9 @@ public sealed class CallSessionGrain(
         var entries = await StoreGuard.RunAsync(() => reader.ReadSessionAsync(_sessionId, cancellationToken), logger, _sessionId);
         foreach (var entry in entries)
         {
-            _updatedAt = entry.Item.ReceivedAt;
+            // Pending entries were journaled without a grain: they make their versions when caught up, below.
+            if (!entry.Projected) continue;
+            _updatedAt = UpdatedBy(entry.Item);
             if (!entry.Folded)
             {
                 _facts = CallFold.Surplus(_facts);
@@ -63,27 +65,43 @@ public sealed class CallSessionGrain(
             _latestEventAt = Later(_latestEventAt, reading.Status?.Timestamp);
         }
         if (_updatedAt is not null) _viewShape = ViewShape.Of(CallJson.Utf8(CallRendering.View(_facts)));
+        await CatchUpOnActivationAsync(entries);
         _itemKeys.TrimExcess();
     }
 
-    public async Task<RecordResult> RecordAsync(PushItem item)
-    {
+    public Task<RecordResult> RecordAsync(PushItem item) =>
         // Read when the push was parsed; only an item that came without its reading is read here.
-        var reading = ItemReading.Of(item);
+        StoreAsync(item, ItemReading.Of(item), itemKey: null, UpdatedBy(item));
+
+    /// <summary>
+    /// The view's time once <paramref name="item"/> is stored: its latest item's arrival. Not simply this item's, because a
+    /// caught-up pending item or a push stamped by another node's clock can be older, and a replay of the journal must
+    /// come to the same time whatever order the journal holds the items in.
+    /// </summary>
+    private DateTimeOffset UpdatedBy(PushItem item) => _updatedAt is { } at && at > item.ReceivedAt ? at : item.ReceivedAt;
+
+    /// <summary>
+    /// Folds and stores one item unless the session holds it, at <paramref name="updatedAt"/>: a push, or a pending entry
+    /// caught up, whose append names the key its journal row has (<paramref name="itemKey"/>; null: the reading's), so
+    /// that the append takes that row over.
+    /// </summary>
+    private async Task<RecordResult> StoreAsync(PushItem item, ItemReading reading, string? itemKey, DateTimeOffset updatedAt)
+    {
         var key = KeyHash(reading.Key);
+        itemKey ??= reading.Key;
         if (_itemKeys.Contains(key))
             return new RecordResult(Duplicate: true, ChangedView: false, Version: _facts.Version);
-        if (_facts.Version >= _facts.Limits.MaxItems) return await RecordSurplusAsync(item, reading);
+        if (_facts.Version >= _facts.Limits.MaxItems) return await RecordSurplusAsync(item, itemKey, updatedAt);
 
         var facts = CallFold.Add(_facts, reading);
         var firstReceivedAt = _itemKeys.Count == 0 ? item.ReceivedAt : _firstReceivedAt;
-        var view = CallRendering.View(facts) with { UpdatedAt = item.ReceivedAt };
+        var view = CallRendering.View(facts) with { UpdatedAt = updatedAt };
         // One serialization per stored item: its bytes are the projection's and the change's JSON and the shape check.
         var json = CallJson.Utf8(view);
         var shape = ViewShape.Of(json);
         var changed = _updatedAt is null || shape != _viewShape;
 
-        var entry = new JournalEntry(item, reading.Key, changed);
+        var entry = new JournalEntry(item, itemKey, changed);
         var row = CallRow.Of(view, firstReceivedAt, Encoding.UTF8.GetString(json));
         var change = ChangeTypes.Of(wasFinal: _facts.Final, isFinal: facts.Final);
         using (var span = CallGrainsTracing.Source.StartActivity("callgrains.journal.append"))
@@ -95,7 +113,7 @@ public sealed class CallSessionGrain(
         // Committed: only now does the grain believe it.
         Measure(reading, item, facts, view);
         _itemKeys.Add(key);
-        (_facts, _firstReceivedAt, _updatedAt, _viewShape) = (facts, firstReceivedAt, item.ReceivedAt, shape);
+        (_facts, _firstReceivedAt, _updatedAt, _viewShape) = (facts, firstReceivedAt, updatedAt, shape);
         return new RecordResult(Duplicate: false, ChangedView: changed, Version: view.Version);
     }
 
@@ -104,17 +122,17 @@ public sealed class CallSessionGrain(
     /// not folded, and its key is not remembered, so that a flood cannot grow the activation either; a re-sent one is
     /// a no-op in the store. The view only learns that it is capped, which changes nothing else: no version, no change.
     /// </summary>
-    private async Task<RecordResult> RecordSurplusAsync(PushItem item, ItemReading reading)
+    private async Task<RecordResult> RecordSurplusAsync(PushItem item, string itemKey, DateTimeOffset updatedAt)
     {
         var facts = CallFold.Surplus(_facts);
-        var view = CallRendering.View(facts) with { UpdatedAt = item.ReceivedAt };
+        var view = CallRendering.View(facts) with { UpdatedAt = updatedAt };
         var changed = !_facts.Capped;
-        var entry = new JournalEntry(item, reading.Key, changed, Folded: false);
+        var entry = new JournalEntry(item, itemKey, changed, Folded: false);
         var json = CallJson.Utf8(view);
         var row = CallRow.Of(view, _firstReceivedAt, Encoding.UTF8.GetString(json));
         await StoreGuard.RunAsync(() => journal.AppendAsync(new CallAppend(entry, row, ChangeType: null)), logger, _sessionId);
 
-        (_facts, _updatedAt) = (facts, item.ReceivedAt);
+        (_facts, _updatedAt) = (facts, updatedAt);
         if (changed) _viewShape = ViewShape.Of(json);
         return new RecordResult(Duplicate: false, ChangedView: changed, Version: view.Version);
     }

@@ -17,6 +17,13 @@ public interface ICallSessionGrain : IGrainWithStringKey
     /// <remarks>Immutable: the item and its reading are never changed after parsing, so an in-process call shares them.</remarks>
     Task<RecordResult> RecordAsync([Immutable] PushItem item);
 
+    /// <summary>
+    /// Folds every pending journal item of the session that this activation does not hold, writing the projection and
+    /// one change per new version, exactly as <see cref="RecordAsync"/> would have; returns how many it folded.
+    /// </summary>
+    /// <remarks>Asked by <c>CatchUpNudges</c> after a node journaled items without this grain (its silo died, or the store came back).</remarks>
+    Task<int> CatchUpAsync();
+
     /// <summary>The call view (without its request), or null when no push was ever stored.</summary>
     /// <remarks>Typed, so the API writes it to the response once; a fresh view per call, so an in-process caller shares it.</remarks>
     [ReadOnly]

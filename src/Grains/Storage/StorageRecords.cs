@@ -9,7 +9,9 @@ namespace CallGrains.Storage;
 /// <param name="ItemKey">The item's identity (<see cref="ItemReading.Key"/>): a session never journals the same key twice.</param>
 /// <param name="ChangedView">Whether the item changed the view (beyond its version) when it arrived.</param>
 /// <param name="Folded">False for an item that arrived past the session's item limit: kept, never folded.</param>
-public sealed record JournalEntry(PushItem Item, string ItemKey, bool ChangedView, bool Folded = true)
+/// <param name="Projected">False for a pending item (<see cref="IPendingJournal"/>): journaled without its grain, not yet
+/// folded into the projection; <see cref="ChangedView"/> and <see cref="Folded"/> mean nothing until it is.</param>
+public sealed record JournalEntry(PushItem Item, string ItemKey, bool ChangedView, bool Folded = true, bool Projected = true)
 {
     public string SessionId => Item.SessionId;
 }

@@ -10,12 +10,15 @@ namespace CallGrains.Postgres.Storage;
 /// in as two array-parameter statements sent in one batch, so a single push costs one round trip and a
 /// group-commit writer can hand in hundreds of appends at the same cost.
 /// </summary>
-public static class CallAppends
+public static partial class CallAppends
 {
     // Arrival order is the journal's seq order, so rows are inserted in list order (WITH ORDINALITY ... ORDER BY).
     // A key already journalled, or repeated earlier in the same list, is skipped: the first one wins, and only
-    // items actually journalled make a change. The changes' seq range is taken from callgrains_feed in this, the
-    // batch's last statement: its row lock, held to the commit, orders seq ranges by commit (db/008).
+    // items actually journalled make a change. A pending row of the key (db/016: journaled without the grain) is not
+    // skipped but taken over: marked projected as the grain decided it, and it comes back to make its change like a
+    // new row (a key can be proposed to DO UPDATE once per statement, hence the first-per-key list). The changes' seq
+    // range is taken from callgrains_feed in this, the batch's last statement: its row lock, held to the commit, orders
+    // seq ranges by commit (db/008).
     private const string JournalAndChangesSql = """
         WITH input AS (
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::boolean[], $7::text[],
@@ -23,10 +26,15 @@ public static class CallAppends
                 WITH ORDINALITY AS a(session_id, item_key, event_type, body, received_at, changed_view, flag,
                                      change_type, version, user_data, view_json, folded, arrival)
         ),
+        first_per_key AS (
+            SELECT DISTINCT ON (session_id, item_key) * FROM input ORDER BY session_id, item_key, arrival
+        ),
         journaled AS (
             INSERT INTO callgrains_journal (session_id, item_key, event_type, body, received_at, changed_view, flag, folded)
-            SELECT session_id, item_key, event_type, body, received_at, changed_view, flag, folded FROM input ORDER BY arrival
-            ON CONFLICT (session_id, item_key) DO NOTHING
+            SELECT session_id, item_key, event_type, body, received_at, changed_view, flag, folded FROM first_per_key ORDER BY arrival
+            ON CONFLICT (session_id, item_key) DO UPDATE
+               SET projected = true, changed_view = excluded.changed_view, folded = excluded.folded
+             WHERE NOT callgrains_journal.projected
             RETURNING session_id, item_key
         ),
         new_changes AS (

@@ -15,7 +15,7 @@ namespace CallGrains.Postgres.Storage;
 /// an older call version never overwrites a newer one, lists are newest first by (first received, session id)
 /// with keyset paging. Timestamps are kept to the microsecond, PostgreSQL's precision.
 /// </summary>
-public sealed class PostgresStore(NpgsqlDataSource dataSource)
+public sealed partial class PostgresStore(NpgsqlDataSource dataSource)
     : IPushJournal, IJournalReader, ICallsProjection, IRequestsProjection, IChangeFeed
 {
     private const string CallColumns =
@@ -53,7 +53,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource)
         IReadOnlyCollection<string> sessionIds, CancellationToken cancellationToken = default)
     {
         var command = dataSource.CreateCommand("""
-            SELECT session_id, item_key, event_type, body, received_at, changed_view, flag, folded
+            SELECT session_id, item_key, event_type, body, received_at, changed_view, flag, folded, projected
             FROM callgrains_journal
             WHERE session_id = ANY($1)
             ORDER BY seq
@@ -64,7 +64,8 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource)
                 reader.IsDBNull(6) ? null : reader.GetString(6)),
             reader.GetString(1),
             reader.GetBoolean(5),
-            reader.GetBoolean(7)), cancellationToken);
+            reader.GetBoolean(7),
+            reader.GetBoolean(8)), cancellationToken);
         return entries.ToLookup(e => e.Item.SessionId, StringComparer.Ordinal);
     }
 

@@ -8,7 +8,7 @@ namespace CallGrains.Storage.InMemory;
 /// numbered under that lock, so they become readable in seq order.
 /// </summary>
 /// <param name="signal">Pulsed after each change, to wake this process's feed readers; none when null.</param>
-public sealed class InMemoryStore(ChangeSignal? signal = null)
+public sealed partial class InMemoryStore(ChangeSignal? signal = null)
     : IPushJournal, IJournalReader, ICallsProjection, IRequestsProjection, IChangeFeed
 {
     private readonly Lock _gate = new();
@@ -25,10 +25,13 @@ public sealed class InMemoryStore(ChangeSignal? signal = null)
         {
             if (!_journal.TryGetValue(entry.SessionId, out var entries))
                 _journal[entry.SessionId] = entries = [];
-            // Same rule as the database's unique (session, item key): a re-append is a no-op, and makes no change.
-            if (!entries.Exists(e => e.ItemKey == entry.ItemKey))
+            // Same rule as the database's unique (session, item key): a re-append is a no-op, and makes no change;
+            // but a pending entry of that key is the grain's to take over (see InMemoryStore.Pending.cs).
+            var held = entries.FindIndex(e => e.ItemKey == entry.ItemKey);
+            if (held < 0 || !entries[held].Projected)
             {
-                entries.Add(entry);
+                if (held < 0) entries.Add(entry);
+                else TakeOver(entries, held, entry);
                 if (append.ToChange(_changes.Count + 1) is { } change)
                 {
                     _changes.Add(change);
