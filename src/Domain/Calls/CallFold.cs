@@ -12,6 +12,14 @@ namespace CallGrains.Domain.Calls;
 public static class CallFold
 {
     /// <summary>
+    /// The fold's version, recorded with every calls row it writes (<c>callgrains_calls.fold_version</c>). Whoever changes
+    /// what a view says for the same items (a rule here or in <see cref="CallRendering"/>, a field read differently, an
+    /// item's identity) adds one: rows an older fold wrote are then re-derived from their journals (docs/operations.md,
+    /// "Upgrading the fold"), and on PostgreSQL a new db/ step moves the stale-rows index to the new number.
+    /// </summary>
+    public const int Version = 1;
+
+    /// <summary>
     /// Merges an item the facts do not hold yet. The caller keeps the item keys it has merged: the same key again
     /// is the same item, and merging it twice would count it twice in the version.
     /// </summary>
@@ -79,14 +87,21 @@ public static class CallFold
             ? cdr with { Extra = extra.OrderBy(p => p.Key, StringComparer.Ordinal).Take(limits.MaxExtraCdrFields).ToImmutableSortedDictionary(StringComparer.Ordinal) }
             : cdr;
 
+    /// <summary>
+    /// How far a status event takes the call: a leg's stage, or for <c>collectInfo</c> the unplaced stage (digits are only
+    /// collected from someone who picked up). A disconnect only names a leg (at dialling), and without a number says nothing.
+    /// </summary>
+    internal static CallStatus? StageOf(StatusEvent status) => status.Type switch
+    {
+        StatusEventType.Alerting => CallStatus.Ringing,
+        StatusEventType.Answer or StatusEventType.CollectInfo => CallStatus.Answered,
+        StatusEventType.Disconnect when status.Called is null => null,
+        _ => CallStatus.Dialing,
+    };
+
     private static CallFacts WithLeg(CallFacts facts, StatusEvent status)
     {
-        var stage = status.Type switch
-        {
-            StatusEventType.Alerting => CallStatus.Ringing,
-            StatusEventType.Answer => CallStatus.Answered,
-            _ => CallStatus.Dialing,
-        };
+        var stage = StageOf(status) ?? CallStatus.Dialing;
         if (status.Called is not { } number)
             return status.Type == StatusEventType.Disconnect ? facts : facts with { UnplacedStage = Furthest(facts.UnplacedStage, stage) };
 
