@@ -40,12 +40,12 @@ public abstract class ChangeEndpointContract(ApiFixture api)
         var filter = $"userData={Uri.EscapeDataString(call.UserData)}";
         var all = await PageAsync($"/v1/changes?{filter}&limit=500");
 
-        var followed = new List<Change>();
+        var followed = new List<FeedChange>();
         long after = 0;
         while (true)
         {
             using var page = JsonDocument.Parse(await api.Client.GetStringAsync($"/v1/changes?{filter}&limit=2&after={after}"));
-            var items = page.RootElement.GetProperty("items").EnumerateArray().Select(Change.Of).ToList();
+            var items = page.RootElement.GetProperty("items").EnumerateArray().Select(FeedChange.Of).ToList();
             var next = page.RootElement.GetProperty("next").GetInt64();
             if (items.Count == 0)
             {
@@ -104,7 +104,7 @@ public abstract class ChangeEndpointContract(ApiFixture api)
         var path = $"/v1/changes/stream?userData={Uri.EscapeDataString(call.UserData)}&after=0";
         await api.PushAllAsync(call.Pushes.Take(3));
 
-        var first = new List<Change>();
+        var first = new List<FeedChange>();
         await using (var stream = await ChangeStream.OpenAsync(api.Client, path))
         {
             first.AddRange(await stream.ReadAsync(3));
@@ -132,69 +132,10 @@ public abstract class ChangeEndpointContract(ApiFixture api)
         Assert.Equal(3, change.Version);
     }
 
-    private async Task<List<Change>> PageAsync(string path)
+    private async Task<List<FeedChange>> PageAsync(string path)
     {
         using var page = JsonDocument.Parse(await api.Client.GetStringAsync(path));
-        return [.. page.RootElement.GetProperty("items").EnumerateArray().Select(Change.Of)];
-    }
-
-    private sealed record Change(long Seq, string Type, string SessionId, int Version, JsonElement Call)
-    {
-        public static Change Of(JsonElement item) => new(
-            item.GetProperty("seq").GetInt64(),
-            item.GetProperty("type").GetString()!,
-            item.GetProperty("sessionId").GetString()!,
-            item.GetProperty("version").GetInt32(),
-            item.GetProperty("call").Clone());
-    }
-
-    /// <summary>A client of the event stream: reads events (id, event, data) and skips comment lines.</summary>
-    private sealed class ChangeStream(HttpResponseMessage response, StreamReader reader) : IAsyncDisposable
-    {
-        private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-
-        public static async Task<ChangeStream> OpenAsync(HttpClient client, string path, long? lastEventId = null)
-        {
-            var request = new HttpRequestMessage(HttpMethod.Get, path);
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-            if (lastEventId is { } id) request.Headers.Add("Last-Event-ID", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-            var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-            // The stream has started once its first comment arrived: what is pushed after that is sent.
-            Assert.StartsWith(":", await reader.ReadLineAsync());
-            return new ChangeStream(response, reader);
-        }
-
-        public async Task<List<Change>> ReadAsync(int count)
-        {
-            using var timeout = new CancellationTokenSource(Patience);
-            var changes = new List<Change>();
-            string? id = null, type = null;
-            while (changes.Count < count)
-            {
-                var line = await reader.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("the stream ended");
-                if (line.StartsWith("id: ", StringComparison.Ordinal)) id = line[4..];
-                else if (line.StartsWith("event: ", StringComparison.Ordinal)) type = line[7..];
-                else if (line.StartsWith("data: ", StringComparison.Ordinal))
-                {
-                    using var data = JsonDocument.Parse(line[6..]);
-                    var change = Change.Of(data.RootElement);
-                    Assert.Equal(id, change.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    Assert.Equal(type, change.Type);
-                    changes.Add(change);
-                }
-            }
-            return changes;
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            reader.Dispose();
-            response.Dispose();
-            return ValueTask.CompletedTask;
-        }
+        return [.. page.RootElement.GetProperty("items").EnumerateArray().Select(FeedChange.Of)];
     }
 }
 

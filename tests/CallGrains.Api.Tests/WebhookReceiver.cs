@@ -49,7 +49,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var body = await reader.ReadToEndAsync();
         var status = hook.StatusCode;
         hook.Record(new Received(at, new HeaderDictionary(request.Headers.ToDictionary(h => h.Key, h => h.Value)), body, status));
-        if (hook.Delay > TimeSpan.Zero) await Task.Delay(hook.Delay);
+        using (hook.Answering())
+        {
+            if (hook.Delay > TimeSpan.Zero) await Task.Delay(hook.Delay);
+        }
         return Results.StatusCode(status);
     }
 
@@ -79,6 +82,25 @@ public sealed class Hook(string url)
     public IReadOnlyList<Received> Delivered => [.. _received.Where(r => r.Status is >= 200 and < 300)];
 
     internal void Record(Received received) => _received.Enqueue(received);
+
+    private int _answering;
+    private int _mostAnswering;
+
+    /// <summary>The most requests this hook was answering at one time.</summary>
+    public int MostAtOnce => Volatile.Read(ref _mostAnswering);
+
+    internal IDisposable Answering()
+    {
+        var now = Interlocked.Increment(ref _answering);
+        for (var most = MostAtOnce; now > most; most = MostAtOnce)
+            if (Interlocked.CompareExchange(ref _mostAnswering, now, most) == most) break;
+        return new Done(this);
+    }
+
+    private sealed class Done(Hook hook) : IDisposable
+    {
+        public void Dispose() => Interlocked.Decrement(ref hook._answering);
+    }
 
     /// <summary>Waits until <paramref name="condition"/> holds for what arrived; fails after <paramref name="timeout"/>.</summary>
     public async Task WaitUntilAsync(Func<Hook, bool> condition, TimeSpan timeout, string what)

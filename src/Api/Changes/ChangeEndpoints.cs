@@ -5,6 +5,7 @@ using CallGrains.Api.Operations;
 using CallGrains.Domain.Calls;
 using CallGrains.Domain.Changes;
 using CallGrains.Operability.Access;
+using CallGrains.Priority;
 using CallGrains.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -45,7 +46,7 @@ public static class ChangeEndpoints
     /// Written by hand rather than with the SSE result type so that heartbeats can be comment lines.
     /// </summary>
     public static async Task<IResult> StreamAsync(
-        [AsParameters] ChangeListParameters parameters, HttpContext http, IChangeFeed feed, ChangeSignal signal, DigitMasking masking)
+        [AsParameters] ChangeListParameters parameters, HttpContext http, IChangeFeed feed, ChangeSignal signal, DigitMasking masking, ReaderPace pace)
     {
         var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
         if (lastEventId.Length > 0) parameters = parameters with { After = lastEventId };
@@ -82,6 +83,12 @@ public static class ChangeEndpoints
                     await WriteEventsAsync(http.Response, changes, masking, cancellationToken);
                     query = query with { After = changes[^1].Seq };
                     lastWrite = DateTimeOffset.UtcNow;
+                    // While the host is short of CPU, ingest has it first: the stream reads a page at a time and catches up after.
+                    if (pace.SteppingBack)
+                    {
+                        await Task.Delay(ReaderPace.ShortStreamPause, cancellationToken);
+                        continue;
+                    }
                     if (changes.Count == ChangeQuery.MaxLimit) continue;
                     // At a high commit rate every commit pulses: waiting a moment after a write sends what came
                     // meanwhile in one write rather than one write and one flush per commit.

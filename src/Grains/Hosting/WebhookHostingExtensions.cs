@@ -48,6 +48,7 @@ public static class WebhookHostingExtensions
     public static IServiceCollection AddCallGrainsWebhookTargets(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<WebhookOptions>(configuration, WebhookOptions.Section);
+        services.AddCallGrainsReaderPace(configuration);
         services.TryAddSingleton(sp => new WebhookTargets(sp.GetRequiredService<IOptions<WebhookOptions>>()));
         return services;
     }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using CallGrains.Domain.Calls;
 using CallGrains.Domain.Changes;
+using CallGrains.Priority;
 using CallGrains.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,8 @@ namespace CallGrains.Webhooks;
 /// Delivers one subscription. A grain timer drains: it reads matching changes after what it has read (a bounded
 /// buffer) and keeps up to <see cref="WebhookOptions.MaxConcurrentSessions"/> sends in flight, each the oldest
 /// undelivered change of its session (so a session's later change never leaves before its earlier one was delivered),
-/// starting the next one as soon as any finishes; it stores its cursor: the seq below which everything was delivered.
+/// starting the next one as soon as any finishes (while the host is short of CPU, one at a time: <see cref="ReaderPace"/>);
+/// it stores its cursor: the seq below which everything was delivered.
 /// A failed attempt holds the whole subscription back for a growing delay; failing for
 /// <see cref="WebhookOptions.DisableAfter"/> disables it. The reminder only keeps it alive across restarts.
 /// </summary>
@@ -24,6 +26,7 @@ public sealed partial class SubscriptionGrain(
     WebhookMetrics metrics,
     SubscriptionNudger nudger,
     DigitMasking masking,
+    ReaderPace pace,
     IOptions<WebhookOptions> options,
     TimeProvider time,
     ILogger<SubscriptionGrain> logger)
@@ -242,6 +245,8 @@ public sealed partial class SubscriptionGrain(
             await Task.WhenAny([.. _sending.Values.Select(s => (Task)s.Result), _woken.Task, budget]);
             await SettleAsync();
             await SaveIfDueAsync(force: false);
+            // While the host is short of CPU, ingest has it first: the backlog waits in the feed.
+            if (pace.SteppingBack) await Task.Delay(ReaderPace.ShortSendPause, time);
         }
     }
 
@@ -272,7 +277,8 @@ public sealed partial class SubscriptionGrain(
     /// <summary>Starts the oldest undelivered change of each session that has none in flight, oldest first, while slots are free.</summary>
     private void StartSends()
     {
-        if (_subscription is not { } subscription || _sending.Count >= Options.MaxConcurrentSessions) return;
+        var slots = pace.Sends(Options.MaxConcurrentSessions);
+        if (_subscription is not { } subscription || _sending.Count >= slots) return;
         IReadOnlyList<string>? secrets = null;
         foreach (var change in _buffered.Values)
         {
@@ -282,7 +288,7 @@ public sealed partial class SubscriptionGrain(
             var (url, signWith) = (subscription.Url, secrets);
             // Off the grain's turn: signing, the HTTP exchange and reading the answer run on the thread pool.
             _sending[change.SessionId] = new Sending(change, Task.Run(() => sender.SendAsync(url, MessageId(change), Body(change), signWith)));
-            if (_sending.Count >= Options.MaxConcurrentSessions) return;
+            if (_sending.Count >= slots) return;
         }
     }
 
