@@ -13,6 +13,12 @@ public sealed record TrafficFigures(
     /// <summary>The schedule of a run with a rate, and how it was kept; null for an unthrottled (closed-loop) run.</summary>
     public ScheduleFigures? Schedule { get; init; }
 
+    /// <summary>
+    /// The answers to status pushes alone (0: no answer), of <see cref="StatusCodes"/>: the platform never re-sends a status
+    /// push, so each one not answered 200 is an event lost; a fee push is re-sent.
+    /// </summary>
+    public SortedDictionary<int, int> StatusPushCodes { get; init; } = [];
+
     /// <summary>What <see cref="LatencyMs"/> is measured from: the two modes' figures are not comparable.</summary>
     public string LatencyOrigin => Schedule is null
         ? "from each push's send (closed loop)"

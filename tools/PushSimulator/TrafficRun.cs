@@ -25,6 +25,7 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
     private readonly LongConcurrentHistogram _latencyUs = Histograms.Microseconds();
     private readonly LongConcurrentHistogram _behindScheduleUs = Histograms.Microseconds();
     private readonly ConcurrentDictionary<int, int> _statusCodes = new();
+    private readonly ConcurrentDictionary<int, int> _statusPushCodes = new();
     private long _sent;
     private long _acknowledged;
     private long _dropped;
@@ -47,6 +48,7 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
             Percentiles.OfMicroseconds(_latencyUs), new SortedDictionary<int, int>(_statusCodes))
         {
             Schedule = options.Rate > 0 ? new ScheduleFigures(options.Rate, scheduled.TotalSeconds, Percentiles.OfMicroseconds(_behindScheduleUs)) : null,
+            StatusPushCodes = new SortedDictionary<int, int>(_statusPushCodes),
         };
     }
 
@@ -176,6 +178,7 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
             code = 0;
         }
         _statusCodes.AddOrUpdate((int)code, 1, (_, n) => n + 1);
+        if (!push.IsFee) _statusPushCodes.AddOrUpdate((int)code, 1, (_, n) => n + 1);
         if (code != HttpStatusCode.OK) return false;
         var acknowledgedAt = Stopwatch.GetTimestamp();
         // A retried fee push counts from its first schedule in rate mode: that is how long the platform waited.

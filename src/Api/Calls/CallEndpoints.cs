@@ -29,7 +29,7 @@ public static class CallEndpoints
         var view = await CallRequests.AttachAsync([stored], grains);
         // Another tenant's call is answered as if it did not exist: a 403 would tell that it does.
         if (!Caller.Of(http).Sees(view[0].UserData)) return NotFound(sessionId);
-        return TypedResults.Ok(masking.Mask(stuck.Flag(view[0])));
+        return TypedResults.Ok(masking.MaskingFor(http).Mask(stuck.Flag(view[0])));
     }
 
     public static async Task<Results<Ok<IReadOnlyList<CallEvent>>, ProblemHttpResult>> GetEventsAsync(
@@ -40,7 +40,8 @@ public static class CallEndpoints
         if (Caller.Of(http).Tenant is not null && !Caller.Of(http).Sees(await UserDataOfAsync(sessionId, grains))) return NotFound(sessionId);
         var entries = await journal.ReadSessionAsync(sessionId, cancellationToken);
         if (entries.Count == 0) return NotFound(sessionId);
-        IReadOnlyList<CallEvent> events = [.. entries.Select(e => CallEvent.Of(e, masking))];
+        var masked = masking.MaskingFor(http);
+        IReadOnlyList<CallEvent> events = [.. entries.Select(e => CallEvent.Of(e, masked))];
         return TypedResults.Ok(events);
     }
 
@@ -51,7 +52,8 @@ public static class CallEndpoints
         if (parameters.ToQuery(stuck) is not { } query) return Problems.BadRequest(parameters.Error!);
         var page = await projection.ListAsync(query with { Tenant = Caller.Of(http).Tenant }, cancellationToken);
         var views = await CallRequests.AttachAsync([.. page.Items.Select(r => r.ViewJson)], grains);
-        return TypedResults.Ok(new CallList([.. views.Select(v => masking.Mask(stuck.Flag(v)))], page.Next?.Encode()));
+        var masked = masking.MaskingFor(http);
+        return TypedResults.Ok(new CallList([.. views.Select(v => masked.Mask(stuck.Flag(v)))], page.Next?.Encode()));
     }
 
     private static ProblemHttpResult NotFound(string sessionId) => Problems.NotFound($"No push was ever stored for session '{sessionId}'.");

@@ -56,7 +56,7 @@ public sealed class CallListParameters
         return null;
     }
 
-    private static bool TryTime(string text, out DateTimeOffset? time)
+    internal static bool TryTime(string text, out DateTimeOffset? time)
     {
         var ok = DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed);

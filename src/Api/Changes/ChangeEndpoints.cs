@@ -38,7 +38,8 @@ public static class ChangeEndpoints
         if (parameters.ToQuery(defaultAfter: 0) is not { } parsed) return Problems.BadRequest(parameters.Error!);
         var query = parsed with { Tenant = Caller.Of(http).Tenant };
         var changes = await feed.ReadAsync(query, cancellationToken);
-        return TypedResults.Ok(new ChangeList([.. changes.Select(c => ChangeView.Of(c, masking))], changes.Count > 0 ? changes[^1].Seq : query.After));
+        var masked = masking.MaskingFor(http);
+        return TypedResults.Ok(new ChangeList([.. changes.Select(c => ChangeView.Of(c, masked))], changes.Count > 0 ? changes[^1].Seq : query.After));
     }
 
     /// <summary>
@@ -54,6 +55,7 @@ public static class ChangeEndpoints
         var start = parameters.After is null ? await feed.LastSeqAsync(cancellationToken) : 0;
         if (parameters.ToQuery(defaultAfter: start) is not { } parsed) return Problems.BadRequest(parameters.Error!);
         var query = parsed with { Tenant = Caller.Of(http).Tenant };
+        var masked = masking.MaskingFor(http);
 
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
@@ -80,7 +82,7 @@ public static class ChangeEndpoints
                 }
                 if (changes.Count > 0)
                 {
-                    await WriteEventsAsync(http.Response, changes, masking, cancellationToken);
+                    await WriteEventsAsync(http.Response, changes, masked, cancellationToken);
                     query = query with { After = changes[^1].Seq };
                     lastWrite = DateTimeOffset.UtcNow;
                     // While the host is short of CPU, ingest has it first: the stream reads a page at a time and catches up after.
@@ -111,7 +113,7 @@ public static class ChangeEndpoints
     }
 
     /// <summary>The changes as events, each change's JSON written straight into the response, then one flush.</summary>
-    private static async Task WriteEventsAsync(HttpResponse response, IReadOnlyList<CallChange> changes, DigitMasking masking, CancellationToken cancellationToken)
+    private static async Task WriteEventsAsync(HttpResponse response, IReadOnlyList<CallChange> changes, PersonalDataMasking masking, CancellationToken cancellationToken)
     {
         var body = response.BodyWriter;
         using (var json = new Utf8JsonWriter(body))

@@ -1,3 +1,4 @@
+using CallGrains.Api.Billing;
 using CallGrains.Api.Calls;
 using CallGrains.Api.Changes;
 using CallGrains.Api.WebConsole;
@@ -24,6 +25,7 @@ public static class CallGrainsApp
         builder.AddCallGrainsPushAuthentication();
         builder.AddCallGrainsPushLanding();
         builder.AddCallGrainsSubscriptions();
+        builder.AddCallGrainsExport();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -31,6 +33,7 @@ public static class CallGrainsApp
         app.UseRateLimiter();
         app.MapPushEndpoints();
         app.MapCallEndpoints();
+        app.MapExportEndpoints();
         app.MapRequestEndpoints();
         app.MapChangeEndpoints();
         app.MapSubscriptionEndpoints();

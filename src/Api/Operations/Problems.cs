@@ -18,8 +18,10 @@ public static class Problems
         TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
 
     public static ProblemHttpResult TooManyRequests() =>
-        TypedResults.Problem("This client sent more pushes than its configured rate. Retry after the time in Retry-After.",
-            statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests");
+        TooManyRequests("This client sent more pushes than its configured rate. Retry after the time in Retry-After.");
+
+    public static ProblemHttpResult TooManyRequests(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests");
 
     public static ProblemHttpResult TooLarge(long limit) =>
         TypedResults.Problem($"The body is larger than the limit of {limit} bytes.",

@@ -52,7 +52,8 @@ public static class SubscriptionEndpoints
         var types = body.Types is null ? [.. ChangeTypes.All] : ChangeTypes.All.Where(body.Types.Contains).ToImmutableArray();
         // A tenant's subscription keeps the tenant's prefixes: it is sent that tenant's changes only, whatever its own filter says.
         var created = await grains.GetGrain<ISubscriptionGrain>(id).CreateAsync(new SubscriptionRequest(
-            body.Url!, types, string.IsNullOrEmpty(body.UserDataPrefix) ? null : body.UserDataPrefix, Caller.Of(request.HttpContext).Tenant));
+            body.Url!, types, string.IsNullOrEmpty(body.UserDataPrefix) ? null : body.UserDataPrefix, Caller.Of(request.HttpContext).Tenant,
+            MaskPersonalData: !Caller.Of(request.HttpContext).SeesPersonalData));
         return created is null
             ? Problems.BadRequest("The configured maximum number of subscriptions exists already (CallGrains:Webhooks:MaxSubscriptions).")
             : TypedResults.Created($"/v1/subscriptions/{id}", CreatedSubscription.Of(created));

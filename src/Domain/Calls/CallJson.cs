@@ -32,6 +32,13 @@ public static class CallJson
     /// <summary>The view as contract JSON in UTF-8: the one serialization a stored item makes.</summary>
     public static byte[] Utf8(CallView view) => JsonSerializer.SerializeToUtf8Bytes(view, View);
 
+    /// <summary>A time as the contract writes it, "2019-01-24T03:04:24Z", into <paramref name="text"/> (32 characters suffice).</summary>
+    public static int FormatTime(DateTimeOffset value, Span<char> text)
+    {
+        value.UtcDateTime.TryFormat(text, out var written, "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+        return written;
+    }
+
     /// <summary>The contract writes "2019-01-24T03:04:24Z", never an offset form.</summary>
     private sealed class UtcTimeConverter : JsonConverter<DateTimeOffset>
     {
@@ -42,8 +49,7 @@ public static class CallJson
         {
             // A view has up to a dozen times: formatted in place rather than as a string each.
             Span<char> text = stackalloc char[32];
-            value.UtcDateTime.TryFormat(text, out var written, "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
-            writer.WriteStringValue(text[..written]);
+            writer.WriteStringValue(text[..FormatTime(value, text)]);
         }
     }
 }

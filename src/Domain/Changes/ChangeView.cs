@@ -19,11 +19,11 @@ public sealed record ChangeView(
     DateTimeOffset At,
     [property: JsonConverter(typeof(RawJsonConverter))] string Call)
 {
-    public static ChangeView Of(CallChange change, DigitMasking masking) =>
+    public static ChangeView Of(CallChange change, PersonalDataMasking masking) =>
         new(change.Seq, change.Type, change.SessionId, change.Version, change.UserData, change.At, MaskedView(change.ViewJson, masking));
 
-    /// <summary>The change's contract JSON, digits masked as configured.</summary>
-    public static string Json(CallChange change, DigitMasking masking)
+    /// <summary>The change's contract JSON, masked as <paramref name="masking"/> says.</summary>
+    public static string Json(CallChange change, PersonalDataMasking masking)
     {
         var buffer = new ArrayBufferWriter<byte>(change.ViewJson.Length + 256);
         using (var writer = new Utf8JsonWriter(buffer)) Write(writer, change, masking);
@@ -32,9 +32,9 @@ public sealed record ChangeView(
 
     /// <summary>
     /// Writes the change's contract JSON, the same as serializing <see cref="Of"/>. The view is written as stored (it is
-    /// our own JSON, written once when its item was journaled): neither parsed nor serialized again unless digits are masked.
+    /// our own JSON, written once when its item was journaled): neither parsed nor serialized again unless something is masked.
     /// </summary>
-    public static void Write(Utf8JsonWriter writer, CallChange change, DigitMasking masking)
+    public static void Write(Utf8JsonWriter writer, CallChange change, PersonalDataMasking masking)
     {
         writer.WriteStartObject();
         writer.WriteNumber("seq", change.Seq);
@@ -49,7 +49,5 @@ public sealed record ChangeView(
         writer.WriteEndObject();
     }
 
-    private static string MaskedView(string viewJson, DigitMasking masking) => !masking.Enabled
-        ? viewJson
-        : JsonSerializer.Serialize(masking.Mask(JsonSerializer.Deserialize<CallView>(viewJson, CallJson.Options)!), CallJson.Options);
+    private static string MaskedView(string viewJson, PersonalDataMasking masking) => masking.MaskViewJson(viewJson);
 }

@@ -66,6 +66,7 @@ public static class CallGrainsSiloExtensions
         services.AddSingleton<ICallsProjection>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<IRequestsProjection>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<InMemoryStore>());
+        services.AddSingleton<ICallExport>(sp => sp.GetRequiredService<InMemoryStore>());
         services.TryAddSingleton<ISubscriptionStore>(sp => new InMemorySubscriptionStore(sp.GetRequiredService<IChangeFeed>()));
         return services;
     }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using CallGrains.Domain.Requests;
 using CallGrains.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -62,6 +63,18 @@ public sealed class BusinessRequestGrain(
         if (current is null && summaries.Count == 0) return null;
         var ordered = summaries.OrderByDescending(c => c.UpdatedAt).ThenBy(c => c.SessionId, StringComparer.Ordinal);
         return new RequestSnapshot(_userData, current, [.. ordered], truncated);
+    }
+
+    public async Task<ErasedRows> EraseAsync()
+    {
+        var registered = registration.RecordExists ? 1 : 0;
+        // Cleared in storage first: the grain state is where a registration is read from after a restart.
+        if (registration.RecordExists) await StoreGuard.RunAsync(() => registration.ClearStateAsync(), logger, _userData);
+        registration.State = new RequestRegistrationState();
+        var erasure = ServiceProvider.GetRequiredService<IErasureStore>();
+        var rows = await StoreGuard.RunAsync(() => erasure.EraseRequestAsync(_userData), logger, _userData);
+        DeactivateOnIdle();
+        return rows with { RequestRows = Math.Max(rows.RequestRows, registered) };
     }
 
     /// <summary>The newest calls (by when CallGrains first heard of them), at most the configured number.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using CallGrains.Domain.Requests;
+using CallGrains.Storage;
 using Orleans.Concurrency;
 
 namespace CallGrains.Requests;
@@ -21,6 +22,12 @@ public interface IBusinessRequestGrain : IGrainWithStringKey
     /// <summary>The request with its calls, or null when it was neither registered nor seen in a push.</summary>
     [ReadOnly]
     Task<RequestSnapshot?> GetAsync();
+
+    /// <summary>
+    /// Erases the registration (grain storage and the requests projection) and deactivates; the request's calls are
+    /// erased by their own grains. <see cref="ErasedRows.RequestRows"/> counts the registration when there was one.
+    /// </summary>
+    Task<ErasedRows> EraseAsync();
 }
 
 [GenerateSerializer, Immutable, Alias("callgrains.request-registration")]

@@ -13,6 +13,8 @@ namespace CallGrains.Webhooks;
 /// <param name="FailingSince">When deliveries started failing with no success since; null while they succeed.</param>
 /// <param name="Tenant">The tenant whose key created it: it is sent only that tenant's changes and shown only to that
 /// tenant; null for one created with an all-tenants key.</param>
+/// <param name="MaskPersonalData">Created by a key that may not see personal data (a tenant's key without
+/// <c>pii:read</c>): its payloads carry numbers and digits masked, as that key's own reads do.</param>
 [GenerateSerializer, Immutable, Alias("callgrains.subscription")]
 public sealed record Subscription(
     [property: Id(0)] string Id,
@@ -28,7 +30,8 @@ public sealed record Subscription(
     [property: Id(10)] DateTimeOffset? FailingSince,
     [property: Id(11)] DateTimeOffset? LastDeliveryAt,
     [property: Id(12)] string? LastError,
-    [property: Id(13)] TenantScope? Tenant = null)
+    [property: Id(13)] TenantScope? Tenant = null,
+    [property: Id(14)] bool MaskPersonalData = false)
 {
     /// <summary>The changes this subscription is sent, after <paramref name="after"/>.</summary>
     public ChangeQuery Query(long after, int limit = ChangeQuery.MaxLimit) =>
@@ -45,7 +48,8 @@ public sealed record SubscriptionRequest(
     [property: Id(0)] string Url,
     [property: Id(1)] ImmutableArray<string> Types,
     [property: Id(2)] string? UserDataPrefix,
-    [property: Id(3)] TenantScope? Tenant = null);
+    [property: Id(3)] TenantScope? Tenant = null,
+    [property: Id(4)] bool MaskPersonalData = false);
 
 /// <summary>One attempt to deliver one change, as <c>GET /v1/subscriptions/{id}/deliveries</c> shows it.</summary>
 /// <param name="StatusCode">The receiver's HTTP status; null when none came (refused, timed out, unreachable).</param>

@@ -95,7 +95,7 @@ public sealed partial class SubscriptionGrain(
     {
         if (_subscription is not null) throw new InvalidOperationException($"Subscription {Id} exists already.");
         var subscription = new Subscription(Id, request.Url, request.Types, request.UserDataPrefix, time.GetUtcNow(), SubscriptionStatus.Active,
-            WebhookSignature.NewSecret(), null, null, await feed.LastSeqAsync(), null, null, null, request.Tenant);
+            WebhookSignature.NewSecret(), null, null, await feed.LastSeqAsync(), null, null, null, request.Tenant, request.MaskPersonalData);
         if (!await store.CreateAsync(subscription, Options.MaxSubscriptions)) return null;
         _subscription = subscription;
         _readUpTo = subscription.Cursor;
@@ -320,7 +320,7 @@ public sealed partial class SubscriptionGrain(
             else
             {
                 _failedAttempts[change.Seq] = attempt;
-                lastError = $"seq {change.Seq}: {result.Error}";
+                lastError = DeliveryErrors.Of(change.Seq, result.Error);
             }
         }
 
@@ -409,7 +409,7 @@ public sealed partial class SubscriptionGrain(
             writer.WritePropertyName("timestamp");
             JsonSerializer.Serialize(writer, change.At, CallJson.Options);
             writer.WritePropertyName("data");
-            ChangeView.Write(writer, change, masking);
+            ChangeView.Write(writer, change, masking.For(personalDataVisible: _subscription?.MaskPersonalData != true));
             writer.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);

@@ -18,6 +18,12 @@ public static class Scopes
     public const string ChangesRead = "changes:read";
     public const string SubscriptionsManage = "subscriptions:manage";
 
+    /// <summary>
+    /// The billing export (<c>GET /v1/calls/export</c>): a period's calls in bulk. Its own scope, so that a billing system's
+    /// key needs nothing else and a key limited to reading calls one page at a time cannot pull a month of them.
+    /// </summary>
+    public const string BillingRead = "billing:read";
+
     /// <summary>Reserved for unmasked personal data (issue 14); accepted in configuration, grants nothing yet.</summary>
     public const string PiiRead = "pii:read";
 
@@ -25,7 +31,7 @@ public static class Scopes
     public const string Admin = "admin";
 
     /// <summary>What a tenant key without <c>Scopes</c> may do: everything its tenant owns.</summary>
-    public static FrozenSet<string> Business { get; } = new[] { CallsRead, RequestsRead, RequestsWrite, ChangesRead, SubscriptionsManage }.ToFrozenSet(StringComparer.Ordinal);
+    public static FrozenSet<string> Business { get; } = new[] { CallsRead, RequestsRead, RequestsWrite, ChangesRead, SubscriptionsManage, BillingRead }.ToFrozenSet(StringComparer.Ordinal);
 
     public static FrozenSet<string> Everything { get; } = Business.Append(PiiRead).Append(Admin).ToFrozenSet(StringComparer.Ordinal);
 }

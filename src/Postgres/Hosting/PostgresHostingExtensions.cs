@@ -58,6 +58,7 @@ public static class PostgresHostingExtensions
         services.AddSingleton<ICallsProjection>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IRequestsProjection>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<ICallExport>(sp => new PostgresCallExport(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSourceKey)));
         services.AddSingleton<ISubscriptionStore>(sp => new PostgresSubscriptionStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSourceKey)));
         services.TryAddSingleton<ChangeSignal>();
         return services;

@@ -10,7 +10,7 @@ public sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : ISu
 {
     private const string Columns = """
         id, url, types, user_data_prefix, created_at, status, secret, previous_secret, previous_secret_until,
-        cursor, failing_since, last_delivery_at, last_error, tenant, tenant_prefixes
+        cursor, failing_since, last_delivery_at, last_error, tenant, tenant_prefixes, mask_personal_data
         """;
 
     public Task<bool> CreateAsync(Subscription subscription, int maxSubscriptions, CancellationToken cancellationToken = default) =>
@@ -19,7 +19,7 @@ public sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : ISu
             // The count and the insert in one statement; two creations racing for the last place may both win, which is harmless.
             await using var command = dataSource.CreateCommand($"""
                 INSERT INTO callgrains_subscriptions ({Columns})
-                SELECT $1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, NULL, NULL, NULL, $10, $11
+                SELECT $1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, NULL, NULL, NULL, $10, $11, $12
                 WHERE (SELECT count(*) FROM callgrains_subscriptions) < $9
                 ON CONFLICT (id) DO NOTHING
                 """);
@@ -35,6 +35,7 @@ public sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : ISu
             command.Parameters.Add(Nullable(subscription.Tenant?.Name, NpgsqlTypes.NpgsqlDbType.Text));
             command.Parameters.Add(Nullable(subscription.Tenant is { } tenant ? tenant.UserDataPrefixes.ToArray() : null,
                 NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text));
+            command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = subscription.MaskPersonalData });
             return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         });
 
@@ -152,7 +153,8 @@ public sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource) : ISu
         reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
         reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11),
         reader.IsDBNull(12) ? null : reader.GetString(12),
-        reader.IsDBNull(13) ? null : new TenantScope(reader.GetString(13), [.. reader.GetFieldValue<string[]>(14)]));
+        reader.IsDBNull(13) ? null : new TenantScope(reader.GetString(13), [.. reader.GetFieldValue<string[]>(14)]),
+        reader.GetBoolean(15));
 
     private static NpgsqlParameter Nullable(object? value, NpgsqlTypes.NpgsqlDbType type) =>
         new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };

@@ -51,7 +51,7 @@ public sealed partial class InMemoryStore(ChangeSignal? signal = null)
         {
             // Seq is the list index plus one; start right after the cursor.
             var start = (int)Math.Clamp(query.After, 0, _changes.Count);
-            IReadOnlyList<CallChange> page = [.. _changes.Skip(start).Where(query.Matches).Take(query.Limit)];
+            IReadOnlyList<CallChange> page = [.. _changes.Skip(start).Where(c => !IsErased(c) && query.Matches(c)).Take(query.Limit)];
             return Task.FromResult(page);
         }
     }

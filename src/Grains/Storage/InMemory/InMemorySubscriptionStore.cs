@@ -3,7 +3,7 @@ using CallGrains.Webhooks;
 namespace CallGrains.Storage.InMemory;
 
 /// <summary>The embedded default's subscriptions: process memory, gone at a restart like everything else in that mode.</summary>
-public sealed class InMemorySubscriptionStore(IChangeFeed feed) : ISubscriptionStore
+public sealed partial class InMemorySubscriptionStore(IChangeFeed feed) : ISubscriptionStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
