@@ -22,6 +22,7 @@ public static class CallGrainsSiloExtensions
         silo.AddMemoryGrainStorage(BusinessRequestGrain.StorageName);
         silo.Services.AddCallGrainsInMemoryStore();
         silo.UseInMemoryReminderService();
+        silo.AddCallGrainsReprojection();
         silo.AddCallGrainsWebhooks();
         silo.AddCallGrainsCatchUp();
         return silo;
@@ -62,6 +63,7 @@ public static class CallGrainsSiloExtensions
         else services.AddSingleton(store);
         services.AddSingleton<IPushJournal>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<IJournalReader>(sp => sp.GetRequiredService<InMemoryStore>());
+        services.AddSingleton<IStoredViews>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<IPendingJournal>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<ICallsProjection>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<IRequestsProjection>(sp => sp.GetRequiredService<InMemoryStore>());

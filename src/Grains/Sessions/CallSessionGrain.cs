@@ -58,13 +58,16 @@ public sealed partial class CallSessionGrain(
                 _facts = CallFold.Surplus(_facts);
                 continue;
             }
-            if (!_itemKeys.Add(KeyHash(entry.ItemKey))) continue;
+            // This build's identity, read from the body: the key an older fold stored may differ, and two items it told
+            // apart may be one now (folded once; the journal keeps both rows as they were written).
             var reading = ItemReading.Of(entry.Item);
+            if (!_itemKeys.Add(KeyHash(reading.Key))) continue;
             _facts = CallFold.Add(_facts, reading);
             if (_itemKeys.Count == 1) _firstReceivedAt = entry.Item.ReceivedAt;
             _latestEventAt = Later(_latestEventAt, reading.Status?.Timestamp);
         }
         if (_updatedAt is not null) _viewShape = ViewShape.Of(CallJson.Utf8(CallRendering.View(_facts)));
+        await AdoptStoredViewAsync();
         await CatchUpOnActivationAsync(entries);
         _itemKeys.TrimExcess();
     }

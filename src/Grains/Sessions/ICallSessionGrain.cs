@@ -24,6 +24,13 @@ public interface ICallSessionGrain : IGrainWithStringKey
     /// <remarks>Asked by <c>CatchUpNudges</c> after a node journaled items without this grain (its silo died, or the store came back).</remarks>
     Task<int> CatchUpAsync();
 
+    /// <summary>
+    /// Re-derivation after an upgrade of the fold: when the call's row was written by an older fold, compares it with what
+    /// this build's fold makes of the journal, and rewrites it (a new version, with its change) only if the view differs.
+    /// </summary>
+    /// <remarks>Asked by the reprojection job and the <c>reproject</c> command; an activation does the same by itself.</remarks>
+    Task<ReprojectOutcome> ReprojectAsync();
+
     /// <summary>The call view (without its request), or null when no push was ever stored.</summary>
     /// <remarks>Typed, so the API writes it to the response once; a fresh view per call, so an in-process caller shares it.</remarks>
     [ReadOnly]

@@ -16,13 +16,28 @@ internal static class ViewShape
 
     public static ulong Of(ReadOnlySpan<byte> viewJson)
     {
+        var (start, end) = VersionAndTime(viewJson);
+        // Not the contract's layout: hash everything, which can only report a change too many, never one too few.
+        if (start == end) return XxHash3.HashToUInt64(viewJson);
+        var hash = new XxHash3();
+        hash.Append(viewJson[..start]);
+        hash.Append(viewJson[end..]);
+        return hash.GetCurrentHashAsUInt64();
+    }
+
+    /// <summary>Whether two views say the same apart from their version and time, byte for byte (no hash to collide).</summary>
+    public static bool Same(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        var (aStart, aEnd) = VersionAndTime(a);
+        var (bStart, bEnd) = VersionAndTime(b);
+        return a[..aStart].SequenceEqual(b[..bStart]) && a[aEnd..].SequenceEqual(b[bEnd..]);
+    }
+
+    /// <summary>Where the view's version and time are; an empty range at the end when the JSON is not in the contract's layout.</summary>
+    private static (int Start, int End) VersionAndTime(ReadOnlySpan<byte> viewJson)
+    {
         var version = viewJson.LastIndexOf(VersionName);
         var caller = version < 0 ? -1 : viewJson[version..].IndexOf(CallerName);
-        // Not the contract's layout: hash everything, which can only report a change too many, never one too few.
-        if (caller < 0) return XxHash3.HashToUInt64(viewJson);
-        var hash = new XxHash3();
-        hash.Append(viewJson[..version]);
-        hash.Append(viewJson[(version + caller)..]);
-        return hash.GetCurrentHashAsUInt64();
+        return caller < 0 ? (viewJson.Length, viewJson.Length) : (version, version + caller);
     }
 }

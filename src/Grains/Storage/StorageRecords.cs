@@ -44,6 +44,12 @@ public sealed record CallRow(
     string ViewJson,
     int Unverified = 0)
 {
+    /// <summary>
+    /// The <see cref="CallFold.Version"/> that wrote the row: an older one marks a row to re-derive (see
+    /// <see cref="IStoredViews"/>). A row written by a build that recorded none reads as 0, unknown.
+    /// </summary>
+    public int FoldVersion { get; init; } = CallFold.Version;
+
     /// <summary>The row of a stored view (its <see cref="CallView.UpdatedAt"/> set) rendered as <paramref name="viewJson"/>.</summary>
     public static CallRow Of(CallView view, DateTimeOffset firstReceivedAt, string viewJson) =>
         new(view.SessionId, view.UserData, view.Status, view.Outcome, view.Final, firstReceivedAt,

@@ -52,6 +52,7 @@ public static class PostgresHostingExtensions
         services.TryAddSingleton(sp => new BatchedJournalReader(sp.GetRequiredService<PostgresStore>(),
             sp.GetService<IOptions<JournalReadOptions>>()?.Value ?? new JournalReadOptions()));
         services.AddSingleton<IJournalReader>(sp => sp.GetRequiredService<BatchedJournalReader>());
+        services.AddSingleton<IStoredViews>(sp => new PostgresStoredViews(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSourceKey)));
         // Pending items write no projection row and no change, so a host without the journal writer may hold them: any
         // entrance journals the items of a push whose grain's silo died (a separate API tier as much as a node).
         services.AddSingleton<IPendingJournal>(sp => sp.GetRequiredService<PostgresStore>());
@@ -90,6 +91,7 @@ public static class PostgresHostingExtensions
         silo.Services.AddValidatedOptions<GroupCommitOptions>(silo.Configuration, GroupCommitOptions.Section);
         silo.Services.AddValidatedOptions<JournalReadOptions>(silo.Configuration, JournalReadOptions.Section);
         silo.Services.AddCallGrainsPostgres(connectionString);
+        silo.AddCallGrainsReprojection();
         silo.AddCallGrainsWebhooks();
         silo.AddCallGrainsCatchUp();
         silo.UseAdoNetClustering(options => options.Configure<IServiceProvider>((o, sp) =>

@@ -57,9 +57,10 @@ public static partial class CallAppends
     // Same rule as the in-memory store: the incoming row replaces the stored one unless the stored one is newer.
     private const string UpsertCallsSql = """
         INSERT INTO callgrains_calls AS c
-            (session_id, user_data, status, outcome, final, first_received_at, updated_at, version, view_json, unverified)
+            (session_id, user_data, status, outcome, final, first_received_at, updated_at, version, view_json, unverified,
+             fold_version)
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[],
-                             $6::timestamptz[], $7::timestamptz[], $8::integer[], $9::text[], $10::integer[])
+                             $6::timestamptz[], $7::timestamptz[], $8::integer[], $9::text[], $10::integer[], $11::integer[])
         ON CONFLICT (session_id) DO UPDATE
            SET user_data = excluded.user_data,
                status = excluded.status,
@@ -69,7 +70,8 @@ public static partial class CallAppends
                updated_at = excluded.updated_at,
                version = excluded.version,
                view_json = excluded.view_json,
-               unverified = excluded.unverified
+               unverified = excluded.unverified,
+               fold_version = excluded.fold_version
          WHERE c.version <= excluded.version
         """;
 
@@ -124,6 +126,7 @@ public static partial class CallAppends
         command.Parameters.Add(IntegerArray(rows.Select(r => r.Version)));
         command.Parameters.Add(TextArray(rows.Select(r => r.ViewJson)));
         command.Parameters.Add(IntegerArray(rows.Select(r => r.Unverified)));
+        command.Parameters.Add(IntegerArray(rows.Select(r => r.FoldVersion)));
         return command;
     }
 
