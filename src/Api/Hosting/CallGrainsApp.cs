@@ -1,5 +1,6 @@
 using CallGrains.Api.Billing;
 using CallGrains.Api.Calls;
+using CallGrains.Api.Erasure;
 using CallGrains.Api.Changes;
 using CallGrains.Api.WebConsole;
 using CallGrains.Api.Operations;
@@ -26,6 +27,7 @@ public static class CallGrainsApp
         builder.AddCallGrainsPushLanding();
         builder.AddCallGrainsSubscriptions();
         builder.AddCallGrainsExport();
+        builder.AddCallGrainsErasure();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -35,6 +37,7 @@ public static class CallGrainsApp
         app.MapCallEndpoints();
         app.MapExportEndpoints();
         app.MapRequestEndpoints();
+        app.MapErasureEndpoints();
         app.MapChangeEndpoints();
         app.MapSubscriptionEndpoints();
         app.MapOperationsEndpoints();

@@ -70,6 +70,8 @@ public static class CallGrainsSiloExtensions
         services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<InMemoryStore>());
         services.AddSingleton<ICallExport>(sp => sp.GetRequiredService<InMemoryStore>());
         services.TryAddSingleton<ISubscriptionStore>(sp => new InMemorySubscriptionStore(sp.GetRequiredService<IChangeFeed>()));
+        services.AddSingleton<IErasureStore>(sp => new InMemoryErasureStore(
+            sp.GetRequiredService<InMemoryStore>(), sp.GetRequiredService<ISubscriptionStore>() as InMemorySubscriptionStore));
         return services;
     }
 }

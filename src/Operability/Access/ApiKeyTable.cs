@@ -24,8 +24,14 @@ public static class Scopes
     /// </summary>
     public const string BillingRead = "billing:read";
 
-    /// <summary>Reserved for unmasked personal data (issue 14); accepted in configuration, grants nothing yet.</summary>
+    /// <summary>
+    /// Unmasked personal data (phone numbers, collected digits) for a tenant's key; without it they are masked
+    /// (<c>PersonalDataMasking</c>). Not among <see cref="Business"/>: it is given by name (or by <see cref="Admin"/>).
+    /// </summary>
     public const string PiiRead = "pii:read";
+
+    /// <summary>Erasing a call or a request with everything stored of it; given by name (or by <see cref="Admin"/>), never by default.</summary>
+    public const string DataErase = "data:erase";
 
     /// <summary>Every scope.</summary>
     public const string Admin = "admin";
@@ -33,7 +39,7 @@ public static class Scopes
     /// <summary>What a tenant key without <c>Scopes</c> may do: everything its tenant owns.</summary>
     public static FrozenSet<string> Business { get; } = new[] { CallsRead, RequestsRead, RequestsWrite, ChangesRead, SubscriptionsManage, BillingRead }.ToFrozenSet(StringComparer.Ordinal);
 
-    public static FrozenSet<string> Everything { get; } = Business.Append(PiiRead).Append(Admin).ToFrozenSet(StringComparer.Ordinal);
+    public static FrozenSet<string> Everything { get; } = Business.Append(PiiRead).Append(DataErase).Append(Admin).ToFrozenSet(StringComparer.Ordinal);
 }
 
 /// <summary>

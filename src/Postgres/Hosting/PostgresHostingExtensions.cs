@@ -61,6 +61,7 @@ public static class PostgresHostingExtensions
         services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<ICallExport>(sp => new PostgresCallExport(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSourceKey)));
         services.AddSingleton<ISubscriptionStore>(sp => new PostgresSubscriptionStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSourceKey)));
+        services.AddSingleton<IErasureStore>(sp => new PostgresErasureStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSourceKey)));
         services.TryAddSingleton<ChangeSignal>();
         return services;
     }
@@ -105,6 +106,8 @@ public static class PostgresHostingExtensions
             o.DataSource = DataSource(sp);
             // Set before the first write: rows written by another serializer would not read back.
             o.GrainStorageSerializer = ActivatorUtilities.CreateInstance<SystemTextJsonGrainStorageSerializer>(sp);
+            // An erased request's row goes, not only its state: the row's key holds the userData.
+            o.DeleteStateOnClear = true;
         }));
         silo.UseAdoNetReminderService(options => options.Configure<IServiceProvider>((o, sp) =>
         {
