@@ -84,6 +84,7 @@ public sealed class KillTests(PostgresServer postgres, ITestOutputHelper output)
         output.WriteLine($"webhook: {feed.Count} changes in the feed, {receiver.Received.Count} delivered, {missing.Count} missing, " +
                          $"{receiver.Deliveries} deliveries (retries included)");
 
+        Assert.Equal(0, NotAcknowledged(figures.StatusPushCodes));
         Assert.Equal(0, verification.MissingItems);
         Assert.Empty(missing);
         Assert.True(receiver.InVersionOrderPerSession, "a session's changes arrived out of version order");
