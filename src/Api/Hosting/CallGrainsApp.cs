@@ -25,6 +25,7 @@ public static class CallGrainsApp
         builder.AddCallGrainsHttpLimits();
         builder.AddCallGrainsPushAuthentication();
         builder.AddCallGrainsPushLanding();
+        builder.AddCallGrainsPushSpooling();
         builder.AddCallGrainsSubscriptions();
         builder.AddCallGrainsExport();
         builder.AddCallGrainsErasure();
@@ -32,6 +33,7 @@ public static class CallGrainsApp
 
         var app = builder.Build();
         app.UseCallGrainsHttp();
+        app.UseDataBehindNotice();
         app.UseRateLimiter();
         app.MapPushEndpoints();
         app.MapCallEndpoints();

@@ -32,13 +32,16 @@ public sealed record PushLanded(int Stored, int Duplicates, int Pending);
 /// because the grain's silo died or did not answer (<see cref="Unavailability.Cluster"/>), this node makes the items
 /// durable itself (<see cref="IPendingJournal"/>: journaled, folded when the grain catches up), tells their grains to
 /// catch up, and the push is acknowledged: the platform never re-sends a status push, and an item is the same item
-/// whoever journals it. Any other failure (the store) fails the push, and so does a failed fallback, as a 503 naming
-/// what the grain call missed.
+/// whoever journals it. When the store tried and failed (a commit, or an activation's read) and this node has a spool,
+/// the items go to the spool instead (<see cref="PushSpooling"/>), and so do the cluster branch's when its own append
+/// fails for the store. Any other failure fails the push, and so does a failed fallback or a full spool, as a 503
+/// naming what was missing.
 /// </summary>
 public sealed partial class PushLanding(
     IGrainFactory grains,
     IPendingJournal pending,
     CatchUpNudges nudges,
+    PushSpooling spooling,
     SharedDeadlines deadlines,
     IOptionsMonitor<PushLandingOptions> options,
     IOptionsMonitor<HttpLimits> limits,
@@ -56,6 +59,7 @@ public sealed partial class PushLanding(
         if (!all.IsCompleted) _ = all.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
 
         var missed = new List<PushItem>();
+        var spooled = new List<PushItem>();
         Exception? clusterFailure = null;
         for (var i = 0; i < calls.Length; i++)
         {
@@ -63,24 +67,40 @@ public sealed partial class PushLanding(
             var failure = calls[i].IsCompleted
                 ? calls[i].Exception?.InnerException ?? new TaskCanceledException(calls[i])
                 : new TimeoutException($"The grain of call {items[i].SessionId} did not answer within {waited.TotalSeconds:0.#} s.");
-            // Not the cluster (the store failed): the push fails as before; nothing to fall back to here.
+            // The store tried and failed: the spool stands in for it, when this node has one.
+            if (spooling.Takes(failure))
+            {
+                spooled.Add(items[i]);
+                continue;
+            }
+            // Neither (no spool, or the store refused: it is up but behind): the push fails as before.
             if (Unavailability.Of(failure) != Unavailability.Cluster) ExceptionDispatchInfo.Throw(failure);
             clusterFailure ??= failure;
             missed.Add(items[i]);
         }
 
-        try
+        if (missed.Count > 0)
         {
-            await pending.AppendPendingAsync(missed);
+            try
+            {
+                await pending.AppendPendingAsync(missed);
+                nudges.Nudge(missed.Select(item => item.SessionId).Distinct(StringComparer.Ordinal));
+                LogFellBack(logger, clusterFailure, missed.Count);
+            }
+            catch (StoreUnavailableException ex) when (spooling.Takes(ex))
+            {
+                // The silo and the store both away: the spool takes these too, and the drainer journals them later.
+                spooled.AddRange(missed);
+            }
+            catch (StoreUnavailableException ex)
+            {
+                LogFallbackFailed(logger, ex, missed.Count);
+                ExceptionDispatchInfo.Throw(clusterFailure!);
+            }
         }
-        catch (StoreUnavailableException ex)
-        {
-            LogFallbackFailed(logger, ex, missed.Count);
-            ExceptionDispatchInfo.Throw(clusterFailure!);
-        }
-        nudges.Nudge(missed.Select(item => item.SessionId).Distinct(StringComparer.Ordinal));
-        LogFellBack(logger, clusterFailure, missed.Count);
-        return Landed(calls, missed.Count);
+        // One push in the spool, written whole or not at all; full (or failed) is the storage 503 it throws.
+        if (spooled.Count > 0) await spooling.SpoolAsync(spooled);
+        return Landed(calls, missed.Count + spooled.Count);
     }
 
     /// <summary>The setting, but never more than two thirds of the request's limit.</summary>
