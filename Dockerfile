@@ -23,6 +23,8 @@ COPY --from=build /app /app
 # The image's own non-root user. Every role serves HTTP on 8080 (the image sets ASPNETCORE_HTTP_PORTS=8080): a node the
 # API and the operator endpoints, a grain-only silo /metrics, /health/* and /dashboard. 11111 and 30000 are a silo's
 # Orleans ports (a node's too: it is a silo).
+# The push spool's mount point, owned by that user, so that a fresh named volume mounted there is writable by it.
+RUN mkdir -p /var/lib/callgrains/spool && chown $APP_UID /var/lib/callgrains/spool
 USER $APP_UID
 EXPOSE 8080 11111 30000
 ENTRYPOINT ["dotnet"]
