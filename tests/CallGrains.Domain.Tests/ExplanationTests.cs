@@ -186,8 +186,36 @@ public sealed class ExplanationTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Masked_explanations_show_no_number_or_digit_the_masked_view_hides(string name)
+    {
+        var call = SampleCall.Load(name);
+        var explanation = Explain(Items(call), call.SessionId);
+
+        var masked = PersonalDataMasking.Everything.Mask(explanation);
+
+        var maskedView = ViewJson(PersonalDataMasking.Everything.Mask(explanation.View));
+        var text = JsonSerializer.Serialize(masked, CallJson.Options);
+        foreach (var secret in Secrets(explanation.View))
+            Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+        foreach (var field in masked.Fields)
+            Assert.True(JsonNode.DeepEquals(At(maskedView, field.Path), JsonNode.Parse(field.Value)), $"{field.Path}: {field.Value}");
+        Assert.Equal(explanation.Fields.Select(f => f.Because), masked.Fields.Select(f => f.Because));
+        Assert.Equal(explanation.Items.Select(i => i.Key.Split('|')[0]), masked.Items.Select(i => i.Key.Split('|')[0]));
+    }
+
+    /// <summary>The numbers and keyed digits of a view, as they would appear in JSON.</summary>
+    private static IEnumerable<string> Secrets(CallView view) =>
+        new[] { view.Caller, view.Cdr?.CalleeNum, view.Cdr?.CallerNum, view.Cdr?.FwdDstNum }
+            .Concat(view.Legs.Select(l => l.Number))
+            .OfType<string>()
+            .Select(n => n.TrimStart('+'))
+            .Concat(view.Digits.Where(d => d.Length > 0).Select(d => $"|{d}\""))
+            .Concat(view.Digits.Where(d => d.Length > 0).Select(d => $"\"{d}\""));
+
     private static CallExplainer.Entry Entry(PushItem item, bool folded = true, bool pending = false) =>
-        new(item, ItemReading.Of(item).Key, folded, pending);
+        new(item, folded, pending);
 
     /// <summary>The explanation of the items in this order, whose view must be the one the plain fold gives.</summary>
     private static CallExplanation Explain(IEnumerable<PushItem> items, string session = Session)
@@ -225,21 +253,5 @@ public sealed class ExplanationTests
 
     private static JsonObject ViewJson(CallView view) => JsonNode.Parse(JsonSerializer.Serialize(view, CallJson.Options))!.AsObject();
 
-    /// <summary>The node at a path such as <c>legs[1].answeredAt</c> or <c>problems[0]</c>.</summary>
-    private static JsonNode? At(JsonObject view, string path)
-    {
-        JsonNode? node = view;
-        foreach (var part in path.Split('.'))
-        {
-            var bracket = part.IndexOf('[');
-            var name = bracket < 0 ? part : part[..bracket];
-            node = node is JsonObject o && o.TryGetPropertyValue(name, out var child) ? child : null;
-            if (bracket >= 0)
-            {
-                var index = int.Parse(part[(bracket + 1)..^1]);
-                node = node is JsonArray a && index < a.Count ? a[index] : null;
-            }
-        }
-        return node;
-    }
+    private static JsonNode? At(JsonObject view, string path) => ExplanationMasking.ValueAt(view, path);
 }

@@ -16,6 +16,7 @@ public static class CallEndpoints
         var calls = app.MapGroup("/v1/calls").WithTags("Calls").AddEndpointFilter<ApiKeyFilter>().AddEndpointFilter<RequestTimeoutFilter>();
         calls.MapGet("/{sessionId}", GetAsync).WithName("GetCall").RequireScope(Scopes.CallsRead);
         calls.MapGet("/{sessionId}/events", GetEventsAsync).WithName("GetCallEvents").RequireScope(Scopes.CallsRead);
+        calls.MapCallExplainEndpoint();
         calls.MapGet("/", ListAsync).WithName("ListCalls").RequireScope(Scopes.CallsRead);
         return app;
     }

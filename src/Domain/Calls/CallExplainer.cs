@@ -21,14 +21,16 @@ public static class CallExplainer
 
     private const int NamedInSentence = 3;
 
-    /// <summary>One journal entry: the item, the key it was journaled under, and whether it was folded or is pending.</summary>
-    public sealed record Entry(PushItem Item, string Key, bool Folded = true, bool Pending = false);
+    /// <summary>One journal entry: the item, whether it was folded (false: past the item limit) and whether it is pending.</summary>
+    public sealed record Entry(PushItem Item, bool Folded = true, bool Pending = false);
 
-    public static CallExplanation Explain(string sessionId, SessionLimits limits, IReadOnlyList<Entry> entries)
+    /// <param name="updatedAt">The view's time as its grain holds it, when it does: a store may keep arrival times less
+    /// precisely (PostgreSQL: microseconds) than the grain that stamped them.</param>
+    public static CallExplanation Explain(string sessionId, SessionLimits limits, IReadOnlyList<Entry> entries, DateTimeOffset? updatedAt = null)
     {
         var journal = Replay(sessionId, limits, entries);
         var trace = new Trace();
-        var view = CallRendering.Render(journal.Facts, trace) with { UpdatedAt = journal.UpdatedAt };
+        var view = CallRendering.Render(journal.Facts, trace) with { UpdatedAt = updatedAt ?? journal.UpdatedAt };
         var lastArrivals = journal.Items.Where(i => i.Treatment != ItemTreatments.Pending && i.ReceivedAt == journal.UpdatedAt).Select(i => i.Position);
         trace.Decided("updatedAt", view.UpdatedAt, Rules.UpdatedAtLastArrival, new Evidence.Positions([.. lastArrivals]));
 
@@ -58,9 +60,11 @@ public static class CallExplainer
         DateTimeOffset? updatedAt = null;
         for (var i = 0; i < entries.Count; i++)
         {
-            var (item, key, folded, pending) = entries[i];
+            var (item, folded, pending) = entries[i];
             var position = i + 1;
+            // Identity as this build reads it from the body, as activation does: not the key an older fold may have stored.
             var reading = ItemReading.Of(item);
+            var key = reading.Key;
             string treatment;
             int? duplicateOf = null;
             if (pending)

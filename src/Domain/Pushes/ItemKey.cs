@@ -33,6 +33,19 @@ internal static class ItemKey
             : $"{eventType}|#{Hash(Encoding.UTF8.GetBytes(string.Join('\0', parts)))}";
     }
 
+    /// <summary>
+    /// A key as a reader who may not see personal data sees it: a readable status key's <c>called</c> and <c>digitInfo</c>
+    /// parts masked (<see cref="OfStatus"/>'s layout, also behind <see cref="ItemReading.UnverifiedKeyPrefix"/>). Hashed
+    /// and content keys hold no readable number and stay as they are.
+    /// </summary>
+    public static string Masked(string key, Func<string, string> number, Func<string, string> digits)
+    {
+        var prefix = key.StartsWith(ItemReading.UnverifiedKeyPrefix, StringComparison.Ordinal) ? ItemReading.UnverifiedKeyPrefix : "";
+        var parts = key[prefix.Length..].Split('|');
+        if (parts.Length != 4 || StatusEvent.TypeOf(parts[0]) is null) return key;
+        return prefix + string.Join('|', parts[0], parts[1].Length == 0 ? "" : number(parts[1]), parts[2], parts[3].Length == 0 ? "" : digits(parts[3]));
+    }
+
     /// <summary>A CDR or an event the protocol does not define: its canonical content.</summary>
     public static string OfContent(string eventType, JsonElement root) => $"{Prefix(eventType)}|{ContentHash(root)}";
 
