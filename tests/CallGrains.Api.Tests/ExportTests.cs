@@ -211,6 +211,25 @@ public abstract class ExportContract(ApiFixture api, IExportStore store)
     }
 
     [Fact]
+    public async Task Phone_numbers_are_masked_for_a_tenant_key_without_pii_read_as_in_every_other_answer()
+    {
+        var since = api.Clock.GetUtcNow();
+        var call = await api.PushAllAsync(SampleCall.Load("verification-code", userData: $"taxi-{Guid.NewGuid():N}"));
+        var until = Until();
+        using var taxiClient = ClientWith(TenantIsolationContract.TaxiKey);
+
+        var masked = Assert.Single(await ExportNdjsonAsync(taxiClient, since, until), l => Record(l) == "call");
+        var plain = Assert.Single(await ExportNdjsonAsync(api.Client, since, until), l => Record(l) == "call");
+        var csv = Csv.Parse(await taxiClient.GetStringAsync(ExportPath(since, until, "csv")));
+
+        Assert.Equal("+*********0044", masked.GetProperty("calleeNum").GetString());
+        Assert.Equal("+*********0002", masked.GetProperty("bindNum").GetString());
+        Assert.Equal("+8613800000044", plain.GetProperty("calleeNum").GetString());
+        Assert.Equal(call.UserData, masked.GetProperty("userData").GetString());
+        Assert.DoesNotContain(csv.SelectMany(r => r), f => f.Contains("8613800000044", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_export_route_wins_over_a_call_whose_session_id_is_export_which_lists_and_its_events_still_reach()
     {
         using var before = await api.Client.GetAsync("/v1/calls/export/events");

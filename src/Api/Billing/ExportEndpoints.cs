@@ -61,7 +61,7 @@ public static partial class ExportEndpoints
         var timeLimit = TimeSpan.FromSeconds(limits.TimeLimitSeconds);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         deadline.CancelAfter(timeLimit);
-        var export = new Export(http, store, query, format, masking, limits.PageSize, deadline.Token);
+        var export = new Export(http, store, query, format, masking.MaskingFor(http), limits.PageSize, deadline.Token);
         try
         {
             // The first page is read before anything is sent, so that a store that is away is a 503 problem, not a broken download.
@@ -90,7 +90,7 @@ public static partial class ExportEndpoints
 
     /// <summary>One export as it runs: pages of calls, then the totals, then the end record.</summary>
     private sealed class Export(
-        HttpContext http, ICallExport store, ExportQuery query, ExportFormat format, DigitMasking masking, int pageSize,
+        HttpContext http, ICallExport store, ExportQuery query, ExportFormat format, PersonalDataMasking masking, int pageSize,
         CancellationToken cancellationToken)
     {
         private readonly ExportWriter _writer = ExportWriter.For(format, http.Response.BodyWriter);

@@ -46,7 +46,6 @@ public sealed class ReadinessCheck(IClusterClient cluster, IJournalReader journa
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
-        Exception? membership = null;
         try
         {
             var hosts = await cluster.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(timeout.Token);
@@ -54,13 +53,11 @@ public sealed class ReadinessCheck(IClusterClient cluster, IJournalReader journa
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            // The membership table is in the store: with the store away this fails too, which the store's probe tells.
-            membership = ex;
+            return HealthCheckResult.Unhealthy("cluster did not answer: " + ex.GetType().Name);
         }
         try
         {
             await journal.ReadSessionAsync(ProbeSession, timeout.Token);
-            if (membership is not null) return HealthCheckResult.Unhealthy("cluster did not answer: " + membership.GetType().Name);
             return spool is { IsSpooling: true } ? HealthCheckResult.Degraded(Spooling) : HealthCheckResult.Healthy();
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
