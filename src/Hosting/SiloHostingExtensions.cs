@@ -10,14 +10,14 @@ public static class SiloHostingExtensions
 {
     /// <summary>
     /// A silo of the PostgreSQL cluster: identity and endpoints from <paramref name="cluster"/>; membership, grain
-    /// state, reminders, the journal and the projections in the database; webhook delivery.
+    /// state, reminders, the journal and the projections in the database; webhook delivery; retention.
     /// </summary>
     public static ISiloBuilder UseCallGrainsClusterSilo(this ISiloBuilder silo, ClusterSettings cluster, string connectionString) =>
-        silo.UseCallGrainsCluster(cluster).UseCallGrainsPostgres(connectionString).AddOperatorViews();
+        silo.UseCallGrainsCluster(cluster).UseCallGrainsPostgres(connectionString).AddCallGrainsPostgresRetention().AddOperatorViews();
 
     /// <summary>A single localhost silo with memory storage: the embedded default, or the grain host tried alone.</summary>
     public static ISiloBuilder UseCallGrainsLocalSilo(this ISiloBuilder silo, int siloPort, int gatewayPort) =>
-        silo.UseLocalhostClustering(siloPort, gatewayPort).UseCallGrainsInMemoryStorage().AddOperatorViews();
+        silo.UseLocalhostClustering(siloPort, gatewayPort).UseCallGrainsInMemoryStorage().AddCallGrainsInMemoryRetention().AddOperatorViews();
 
     // Every silo carries traces across grain calls and collects what its node's /dashboard shows.
     private static ISiloBuilder AddOperatorViews(this ISiloBuilder silo) => silo.AddActivityPropagation().AddCallGrainsDashboard();

@@ -33,7 +33,8 @@ public abstract class CatchUpContract(ApiFixture api)
 
         var expected = await OutcomeAsync(direct);
         var actual = await OutcomeAsync(pending);
-        Assert.Equal(direct.Pushes.Count, folded);
+        // This call folds them all, unless the silo's sweep (every 5 s) found them a moment before it: then none.
+        Assert.Contains(folded, new[] { direct.Pushes.Count, 0 });
         Assert.Equal(expected.View, actual.View.Replace(pending.SessionId, direct.SessionId).Replace(pending.UserData, direct.UserData));
         Assert.Equal(expected.Row, actual.Row);
         Assert.Equal(expected.Changes, actual.Changes.Select(c => c.Replace(pending.SessionId, direct.SessionId).Replace(pending.UserData, direct.UserData)));

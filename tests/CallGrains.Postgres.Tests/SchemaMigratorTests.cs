@@ -47,13 +47,43 @@ public sealed class SchemaMigratorTests(PostgresServer server)
         }
     }
 
+    // Steps 007 and 008 set storage parameters on callgrains_calls and callgrains_changes, which PostgreSQL refuses on the
+    // partitioned tables 014 makes of them (014 sets them on each partition instead): the steps before 014 can run again
+    // on a database they migrated, the later ones on a migrated database.
+    private const int Partitioning = 14;
+
     [Fact]
-    public async Task Every_step_can_run_again_on_a_migrated_database_without_changing_it()
+    public async Task Every_step_from_the_partitioning_on_can_run_again_on_a_migrated_database_without_changing_it()
     {
         await using var source = NpgsqlDataSource.Create(await server.CreateMigratedDatabaseAsync());
         var before = await SnapshotAsync(source);
 
-        foreach (var step in SchemaMigrator.Steps)
+        foreach (var step in SchemaMigrator.Steps.Where(s => s.Version >= Partitioning))
+        {
+            await using var command = source.CreateCommand(step.Sql);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(before, await SnapshotAsync(source));
+    }
+
+    [Fact]
+    public async Task Every_step_before_the_partitioning_can_run_again_on_a_database_it_migrated_without_changing_it()
+    {
+        await using var source = NpgsqlDataSource.Create(await server.CreateDatabaseAsync());
+        // The migrator's own table, which the snapshot reads; empty here.
+        await using (var versions = source.CreateCommand(
+            "CREATE TABLE callgrains_schema_version (version integer PRIMARY KEY, name text, checksum text, applied_at timestamptz)"))
+            await versions.ExecuteNonQueryAsync();
+        var earlier = SchemaMigrator.Steps.Where(s => s.Version < Partitioning).ToList();
+        foreach (var step in earlier)
+        {
+            await using var command = source.CreateCommand(step.Sql);
+            await command.ExecuteNonQueryAsync();
+        }
+        var before = await SnapshotAsync(source);
+
+        foreach (var step in earlier)
         {
             await using var command = source.CreateCommand(step.Sql);
             await command.ExecuteNonQueryAsync();

@@ -16,7 +16,7 @@ namespace CallGrains.Api.Hosting;
 /// <summary>The key of the service clock among the registered <see cref="TimeProvider"/>s.</summary>
 public static class ServiceClock
 {
-    public const string Key = "callgrains";
+    public const string Key = ServiceTime.Key;
 }
 
 public static class HostingExtensions

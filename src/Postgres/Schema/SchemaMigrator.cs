@@ -23,7 +23,8 @@ public sealed record MigrationResult(
 /// Applies the db/ steps that a database has not recorded yet, each in its own transaction, and records them in
 /// <c>callgrains_schema_version</c>. A session advisory lock makes concurrent runs (several silos or init
 /// containers starting together) take turns: the first applies, the others find everything recorded. The steps
-/// themselves are idempotent too, so a database whose version table was lost can be migrated again.
+/// themselves are idempotent too (each on a database at its own version or later; 007 and 008 only before 014, which
+/// partitions their tables), so running one again changes nothing.
 /// </summary>
 public sealed class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaMigrator>? logger = null)
 {
@@ -139,7 +140,8 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaMi
         NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken,
         params object[] parameters)
     {
-        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 300 };
+        // No time limit: a step may copy a large table (014). The lock timeout keeps one from waiting on live silos.
+        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
         foreach (var value in parameters) command.Parameters.Add(new NpgsqlParameter { Value = value });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }

@@ -8,12 +8,17 @@ public static partial class CallAppends
 {
     // In list order, like the grain's appends; an item key the session already holds (pending or not) is a no-op.
     private const string PendingSql = """
-        INSERT INTO callgrains_journal (session_id, item_key, event_type, body, received_at, changed_view, flag, folded, projected)
-        SELECT session_id, item_key, event_type, body, received_at, false, flag, true, false
+        INSERT INTO callgrains_journal (session_id, item_key, event_type, body, received_at, changed_view, flag, folded, projected,
+                                        first_received_at)
+        SELECT session_id, item_key, event_type, body, received_at, false, flag, true, false,
+               -- The journal's partition key is its call's first receipt (db/014), the same on all of a call's rows: that
+               -- of the session's rows already journaled, else of its first item here (the first by seq, as the grain dates it).
+               coalesce((SELECT j.first_received_at FROM callgrains_journal j WHERE j.session_id = a.session_id LIMIT 1),
+                        first_value(received_at) OVER (PARTITION BY session_id ORDER BY arrival))
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
             WITH ORDINALITY AS a(session_id, item_key, event_type, body, received_at, flag, arrival)
         ORDER BY arrival
-        ON CONFLICT (session_id, item_key) DO NOTHING
+        ON CONFLICT (session_id, item_key, first_received_at) DO NOTHING
         """;
 
     /// <summary>Journals <paramref name="items"/> as pending in one statement (one round trip, all or nothing), keyed as the grain keys them.</summary>

@@ -19,20 +19,24 @@ public static partial class CallAppends
     // new row (a key can be proposed to DO UPDATE once per statement, hence the first-per-key list). The changes' seq
     // range is taken from callgrains_feed in this, the batch's last statement: its row lock, held to the commit, orders
     // seq ranges by commit (db/008).
+    // The journal is partitioned by its call's first receipt (db/014: the calls row's first_received_at, not the item's
+    // own receipt), so that a call's items live and are dropped with its calls row; each of them carries it.
     private const string JournalAndChangesSql = """
         WITH input AS (
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::boolean[], $7::text[],
-                                 $8::text[], $9::integer[], $10::text[], $11::text[], $12::boolean[])
+                                 $8::text[], $9::integer[], $10::text[], $11::text[], $12::boolean[], $13::timestamptz[])
                 WITH ORDINALITY AS a(session_id, item_key, event_type, body, received_at, changed_view, flag,
-                                     change_type, version, user_data, view_json, folded, arrival)
+                                     change_type, version, user_data, view_json, folded, first_received_at, arrival)
         ),
         first_per_key AS (
             SELECT DISTINCT ON (session_id, item_key) * FROM input ORDER BY session_id, item_key, arrival
         ),
         journaled AS (
-            INSERT INTO callgrains_journal (session_id, item_key, event_type, body, received_at, changed_view, flag, folded)
-            SELECT session_id, item_key, event_type, body, received_at, changed_view, flag, folded FROM first_per_key ORDER BY arrival
-            ON CONFLICT (session_id, item_key) DO UPDATE
+            INSERT INTO callgrains_journal (session_id, item_key, event_type, body, received_at, changed_view, flag, folded,
+                                            first_received_at)
+            SELECT session_id, item_key, event_type, body, received_at, changed_view, flag, folded, first_received_at
+            FROM first_per_key ORDER BY arrival
+            ON CONFLICT (session_id, item_key, first_received_at) DO UPDATE
                SET projected = true, changed_view = excluded.changed_view, folded = excluded.folded
              WHERE NOT callgrains_journal.projected
             RETURNING session_id, item_key
@@ -55,13 +59,15 @@ public static partial class CallAppends
         """;
 
     // Same rule as the in-memory store: the incoming row replaces the stored one unless the stored one is newer.
+    // The table is partitioned by first_received_at (db/014), which a call's rows always carry the same, so
+    // (session_id, first_received_at) is still one row per call.
     private const string UpsertCallsSql = """
         INSERT INTO callgrains_calls AS c
             (session_id, user_data, status, outcome, final, first_received_at, updated_at, version, view_json, unverified,
              fold_version)
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[],
                              $6::timestamptz[], $7::timestamptz[], $8::integer[], $9::text[], $10::integer[], $11::integer[])
-        ON CONFLICT (session_id) DO UPDATE
+        ON CONFLICT (session_id, first_received_at) DO UPDATE
            SET user_data = excluded.user_data,
                status = excluded.status,
                outcome = excluded.outcome,
@@ -110,6 +116,7 @@ public static partial class CallAppends
         command.Parameters.Add(TextArray(appends.Select(a => a.Call.UserData)));
         command.Parameters.Add(TextArray(appends.Select(a => a.Call.ViewJson)));
         command.Parameters.Add(BooleanArray(appends.Select(a => a.Entry.Folded)));
+        command.Parameters.Add(TimeArray(appends.Select(a => a.Call.FirstReceivedAt)));
         return command;
     }
 

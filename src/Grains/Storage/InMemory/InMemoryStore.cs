@@ -32,7 +32,7 @@ public sealed partial class InMemoryStore(ChangeSignal? signal = null)
             {
                 if (held < 0) entries.Add(entry);
                 else TakeOver(entries, held, entry);
-                if (append.ToChange(_changes.Count + 1) is { } change)
+                if (append.ToChange(NextChangeSeq) is { } change)
                 {
                     _changes.Add(change);
                     changed = true;
@@ -49,8 +49,8 @@ public sealed partial class InMemoryStore(ChangeSignal? signal = null)
     {
         lock (_gate)
         {
-            // Seq is the list index plus one; start right after the cursor.
-            var start = (int)Math.Clamp(query.After, 0, _changes.Count);
+            // Seq is the list index plus one, plus the changes retention removed from the front; start right after the cursor.
+            var start = (int)Math.Clamp(query.After - _changesRemoved, 0, _changes.Count);
             IReadOnlyList<CallChange> page = [.. _changes.Skip(start).Where(c => !IsErased(c) && query.Matches(c)).Take(query.Limit)];
             return Task.FromResult(page);
         }
@@ -58,7 +58,7 @@ public sealed partial class InMemoryStore(ChangeSignal? signal = null)
 
     public Task<long> LastSeqAsync(CancellationToken cancellationToken = default)
     {
-        lock (_gate) return Task.FromResult(_changes.Count == 0 ? 0L : _changes[^1].Seq);
+        lock (_gate) return Task.FromResult(_changesRemoved + _changes.Count);
     }
 
     public Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default)
