@@ -55,7 +55,7 @@ BEGIN
     IF NOT waiting THEN
         EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)%s', part, parent, from_at, to_at, settings);
     ELSE
-        EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING STORAGE)%s', part, parent, settings);
+        EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)%s', part, parent, settings);
         EXECUTE format('WITH moved AS (DELETE FROM %I WHERE %I >= $1 AND %I < $2 RETURNING *) INSERT INTO %I SELECT * FROM moved',
                        parent || '_default', key, key, part) USING from_at, to_at;
         EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', parent, part, from_at, to_at);
@@ -120,10 +120,10 @@ BEGIN
         WHERE i.indrelid = to_regclass(old_name) AND NOT i.indisunique;
 
         IF spec.name = 'callgrains_journal' THEN
-            EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING STORAGE, first_received_at timestamptz NOT NULL) '
+            EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE, first_received_at timestamptz NOT NULL) '
                            'PARTITION BY RANGE (first_received_at)', spec.name, old_name);
         ELSE
-            EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING STORAGE) PARTITION BY RANGE (%I)',
+            EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE) PARTITION BY RANGE (%I)',
                            spec.name, old_name, spec.key);
         END IF;
         EXECUTE format('CREATE TABLE %I PARTITION OF %I DEFAULT%s', spec.name || '_default', spec.name,
