@@ -22,7 +22,7 @@ public sealed partial class InMemoryStore : IStoredViews
         {
             if (!_calls.TryGetValue(row.SessionId, out var held) || held.Version != expectedVersion) return Task.FromResult(false);
             _calls[row.SessionId] = row;
-            _changes.Add(new CallChange(_changes.Count + 1, changeType, row.SessionId, row.Version, row.UserData, row.UpdatedAt, row.ViewJson));
+            _changes.Add(new CallChange(NextChangeSeq, changeType, row.SessionId, row.Version, row.UserData, row.UpdatedAt, row.ViewJson));
         }
         signal?.Pulse();
         return Task.FromResult(true);
