@@ -121,7 +121,7 @@ public sealed class OrleansContractTests(PostgresClusterFixture fixture) : IClas
     [Fact]
     public async Task The_storage_rejects_stale_etags_with_InconsistentStateException()
     {
-        var storage = fixture.FirstSilo.GetRequiredKeyedService<IGrainStorage>(BusinessRequestGrain.StorageName);
+        var storage = fixture.FirstSilo.GetRequiredKeyedService<IGrainStorage>(KeepingProbeGrain.StorageName);
         const string stateName = "directProbe";
         var grainId = GrainId.Create("direct-probe", $"k:{Guid.NewGuid():N}");
 

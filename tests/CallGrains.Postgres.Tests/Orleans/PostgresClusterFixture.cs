@@ -49,12 +49,13 @@ public sealed class PostgresClusterFixture(PostgresServer server) : IAsyncLifeti
         {
             var connectionString = silo.Configuration[ConnectionStringKey]!;
             silo.UseCallGrainsPostgres(connectionString);
-            silo.AddAdoNetGrainStorage(DeletingProbeGrain.StorageName, options =>
-            {
-                options.Invariant = PostgresHostingExtensions.Invariant;
-                options.ConnectionString = connectionString;
-                options.DeleteStateOnClear = true;
-            });
+            foreach (var (name, deleteOnClear) in new[] { (DeletingProbeGrain.StorageName, true), (KeepingProbeGrain.StorageName, false) })
+                silo.AddAdoNetGrainStorage(name, options =>
+                {
+                    options.Invariant = PostgresHostingExtensions.Invariant;
+                    options.ConnectionString = connectionString;
+                    options.DeleteStateOnClear = deleteOnClear;
+                });
         }
     }
 

@@ -47,10 +47,12 @@ public abstract class ProbeGrain(IPersistentState<ProbeState> state) : Grain, IP
 
 // Each class has its own state name: the ADO.NET storage key ignores the grain class.
 public sealed class KeepingProbeGrain(
-    [PersistentState(KeepingProbeGrain.StateName, "requests")] IPersistentState<ProbeState> state)
+    [PersistentState(KeepingProbeGrain.StateName, KeepingProbeGrain.StorageName)] IPersistentState<ProbeState> state)
     : ProbeGrain(state), IKeepingProbeGrain
 {
     public const string StateName = "keepingProbe";
+    // Orleans' default clear (the row stays, with a null payload); the requests' storage deletes the row instead.
+    public const string StorageName = "keeping";
 }
 
 public sealed class DeletingProbeGrain(
