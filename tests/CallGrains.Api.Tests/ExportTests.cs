@@ -574,6 +574,18 @@ public sealed class ExportPostgresApiFixture : PostgresApiFixture, IExportStore
     }
 }
 
+[Collection(ExportAloneCollection.Name)]
 public sealed class ExportTests(ExportApiFixture api) : ExportContract(api, api), IClassFixture<ExportApiFixture>;
 
+[Collection(ExportAloneCollection.Name)]
 public sealed class ExportTestsOnPostgres(ExportPostgresApiFixture api) : ExportContract(api, api), IClassFixture<ExportPostgresApiFixture>;
+
+/// <summary>
+/// The export's memory is read from this process's live heap, which every test running beside it would grow too: these
+/// tests run on their own, after the others.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ExportAloneCollection
+{
+    public const string Name = "export-alone";
+}
