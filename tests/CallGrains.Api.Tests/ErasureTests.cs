@@ -247,6 +247,28 @@ public abstract class PersonalDataContract(ApiFixture api, IStoredText stored)
         using var deletedPlain = await api.Client.DeleteAsync($"/v1/subscriptions/{plain}");
     }
 
+    [Fact]
+    public async Task Changes_a_subscription_had_read_before_its_call_was_erased_are_not_sent_after_the_erasure()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var hook = receiver.Add();
+        // A slow receiver: the call's first change is on the wire while the later ones wait in the subscription's memory.
+        hook.Delay = TimeSpan.FromSeconds(2);
+        var prefix = $"taxi-{Guid.NewGuid():N}";
+        var subscription = await SubscribeAsync(api.Client, hook.Url, prefix);
+        var (call, _) = await PushCallbackAsync(prefix + "-order");
+        await hook.WaitUntilAsync(h => h.Received.Count >= 1, TimeSpan.FromSeconds(60), "the first change");
+
+        using (var erased = await api.Client.DeleteAsync(CallPath(call.SessionId)))
+            Assert.Equal(HttpStatusCode.Accepted, erased.StatusCode);
+        var erasedAt = DateTimeOffset.UtcNow;
+
+        // Long enough for the send on the wire to finish and, without the erasure, the next one to start.
+        await Task.Delay(hook.Delay * 3);
+        Assert.DoesNotContain(hook.Received, r => r.At > erasedAt);
+        using var deleted = await api.Client.DeleteAsync($"/v1/subscriptions/{subscription}");
+    }
+
     private static async Task<string> SubscribeAsync(HttpClient client, string url, string prefix)
     {
         using var created = await client.PostAsync("/v1/subscriptions",

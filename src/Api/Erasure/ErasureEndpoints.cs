@@ -4,6 +4,7 @@ using CallGrains.Operability.Access;
 using CallGrains.Requests;
 using CallGrains.Sessions;
 using CallGrains.Storage;
+using CallGrains.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CallGrains.Api.Erasure;
@@ -35,7 +36,7 @@ public static class ErasureEndpoints
     }
 
     public static async Task<Results<Accepted<ErasureReceipt>, ProblemHttpResult>> EraseCallAsync(
-        string sessionId, HttpContext http, IGrainFactory grains, ErasureAudit audit)
+        string sessionId, HttpContext http, IGrainFactory grains, ISubscriptionStore subscriptions, ErasureAudit audit)
     {
         sessionId = RouteSegment.Decode(http, 2, sessionId);
         var caller = Caller.Of(http);
@@ -45,18 +46,20 @@ public static class ErasureEndpoints
         var rows = await grains.GetCallSessionErasure(sessionId).EraseAsync();
         // Erased by a concurrent DELETE meanwhile: that one answered 202 and left the record.
         if (rows.Total == 0) return CallNotFound(sessionId);
+        await ForgetInDeliveriesAsync(grains, subscriptions, [sessionId], http.RequestAborted);
         var record = await audit.RecordAsync(ErasureKinds.Call, sessionId, caller, calls: 1, rows);
         return TypedResults.Accepted((string?)null, new ErasureReceipt(record.Id, record.Kind, record.Calls));
     }
 
     public static async Task<Results<Accepted<ErasureReceipt>, ProblemHttpResult>> EraseRequestAsync(
-        string userData, HttpContext http, IGrainFactory grains, ICallsProjection calls, ErasureAudit audit, CancellationToken cancellationToken)
+        string userData, HttpContext http, IGrainFactory grains, ICallsProjection calls, ISubscriptionStore subscriptions, ErasureAudit audit,
+        CancellationToken cancellationToken)
     {
         userData = RouteSegment.Decode(http, 2, userData);
         var caller = Caller.Of(http);
         if (!caller.Sees(userData)) return RequestNotFound(userData);
 
-        var (erasedCalls, rows) = (0, ErasedRows.None);
+        var (erasedCalls, rows, erasedSessions) = (0, ErasedRows.None, new List<string>());
         // The projection lists what is left; each page's calls are gone before the next is read. Bounded by the
         // request's time limit: a request with more calls than fit is answered 503, and a repeated DELETE goes on.
         while (true)
@@ -67,15 +70,29 @@ public static class ErasureEndpoints
             {
                 var erased = await Task.WhenAll(chunk.Select(c => grains.GetCallSessionErasure(c.SessionId).EraseAsync()));
                 erasedNow += erased.Count(e => e.Total > 0);
+                erasedSessions.AddRange(chunk.Where((_, i) => erased[i].Total > 0).Select(c => c.SessionId));
                 rows = erased.Aggregate(rows, (sum, e) => sum + e);
             }
             erasedCalls += erasedNow;
             if (page.Next is null || erasedNow == 0) break;
         }
+        await ForgetInDeliveriesAsync(grains, subscriptions, erasedSessions, cancellationToken);
         rows += await grains.GetBusinessRequest(userData).EraseAsync();
         if (rows.Total == 0) return RequestNotFound(userData);
         var record = await audit.RecordAsync(ErasureKinds.Request, userData, caller, erasedCalls, rows);
         return TypedResults.Accepted((string?)null, new ErasureReceipt(record.Id, record.Kind, record.Calls));
+    }
+
+    /// <summary>
+    /// The store's changes of an erased call are gone, but a subscription may already have read some into memory: every
+    /// subscription that delivers drops them too, so that none is sent after the erasure was answered.
+    /// </summary>
+    private static async Task ForgetInDeliveriesAsync(
+        IGrainFactory grains, ISubscriptionStore subscriptions, IReadOnlyCollection<string> sessionIds, CancellationToken cancellationToken)
+    {
+        if (sessionIds.Count == 0) return;
+        var delivering = (await subscriptions.ListAsync(cancellationToken)).Where(s => s.Status != SubscriptionStatus.Disabled);
+        await Task.WhenAll(delivering.Select(s => grains.GetGrain<ISubscriptionGrain>(s.Id).ForgetSessionsAsync([.. sessionIds])));
     }
 
     private static ProblemHttpResult CallNotFound(string sessionId) => Problems.NotFound($"No push is stored for session '{sessionId}'.");

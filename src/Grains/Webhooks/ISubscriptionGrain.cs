@@ -22,6 +22,13 @@ public interface ISubscriptionGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<bool> DeleteAsync();
 
+    /// <summary>
+    /// Drops every change of these sessions that this subscription holds in memory (read, waiting or failed), because
+    /// the calls were erased: none of them is sent from now on. A send already on the wire cannot be called back.
+    /// </summary>
+    [AlwaysInterleave]
+    Task ForgetSessionsAsync(string[] sessionIds);
+
     /// <summary>New changes may be readable: look now rather than at the next poll.</summary>
     [OneWay, AlwaysInterleave]
     Task NudgeAsync();

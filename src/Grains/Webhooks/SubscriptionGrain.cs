@@ -149,6 +149,20 @@ public sealed partial class SubscriptionGrain(
         return existed;
     }
 
+    public Task ForgetSessionsAsync(string[] sessionIds)
+    {
+        // Interleaved, but it does not await: no enumeration of the buffer in a drain spans this turn.
+        var erased = sessionIds.ToHashSet(StringComparer.Ordinal);
+        foreach (var change in _buffered.Values.Where(c => erased.Contains(c.SessionId)).ToList())
+        {
+            _buffered.Remove(change.Seq);
+            _failedAttempts.Remove(change.Seq);
+        }
+        // A send in flight finishes unheard: its result no longer settles anything.
+        foreach (var sessionId in erased) _sending.Remove(sessionId);
+        return Task.CompletedTask;
+    }
+
     public Task NudgeAsync()
     {
         _wake = true;
