@@ -129,10 +129,15 @@ public sealed class ReaderPriorityOptions
 
     /// <summary>
     /// The smoothed share of the host's CPU above which readers step back (see <see cref="ReaderPace"/>); they resume
-    /// 0.1 below it. Above 1: never.
+    /// 0.1 below it. Above 1 (the default): never. Off by default because on a host that is nearly busy at half load
+    /// (bench/run's, with its load generator and receivers beside the node) readers stepped back there too and
+    /// webhook lag grew to seconds; docs/benchmarks.md has the measured trade-off.
     /// </summary>
     [Range(0.0, 2.0)]
-    public double StepBackAboveCpuBusy { get; set; } = 0.95;
+    public double StepBackAboveCpuBusy { get; set; } = Never;
+
+    /// <summary>The default: readers never step back.</summary>
+    public const double Never = 2.0;
 }
 
 /// <summary>How fast change readers go: at full speed with CPU to spare, held back while the host is short of it.</summary>
