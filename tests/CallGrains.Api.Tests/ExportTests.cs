@@ -458,8 +458,10 @@ public interface IExportStore
 
 public sealed class ExportApiFixture : ApiFixture, IExportStore
 {
-    private readonly SemaphoreSlim _bulkOnce = new(1, 1);
-    private BulkCalls? _bulk;
+    // Inserted once, by whichever test asks first; the others wait for the same insert.
+    private readonly Lazy<Task<BulkCalls>> _bulk;
+
+    public ExportApiFixture() => _bulk = new(InsertAsync);
 
     public CountingExport Export { get; } = new();
 
@@ -475,18 +477,7 @@ public sealed class ExportApiFixture : ApiFixture, IExportStore
         });
     }
 
-    public async Task<BulkCalls> BulkAsync()
-    {
-        await _bulkOnce.WaitAsync();
-        try
-        {
-            return _bulk ??= await InsertAsync();
-        }
-        finally
-        {
-            _bulkOnce.Release();
-        }
-    }
+    public Task<BulkCalls> BulkAsync() => _bulk.Value;
 
     private async Task<BulkCalls> InsertAsync()
     {
@@ -510,8 +501,10 @@ public sealed class ExportApiFixture : ApiFixture, IExportStore
 
 public sealed class ExportPostgresApiFixture : PostgresApiFixture, IExportStore
 {
-    private readonly SemaphoreSlim _bulkOnce = new(1, 1);
-    private BulkCalls? _bulk;
+    // Inserted once, by whichever test asks first; the others wait for the same insert.
+    private readonly Lazy<Task<BulkCalls>> _bulk;
+
+    public ExportPostgresApiFixture() => _bulk = new(InsertAsync);
 
     public CountingExport Export { get; } = new();
 
@@ -527,18 +520,7 @@ public sealed class ExportPostgresApiFixture : PostgresApiFixture, IExportStore
         });
     }
 
-    public async Task<BulkCalls> BulkAsync()
-    {
-        await _bulkOnce.WaitAsync();
-        try
-        {
-            return _bulk ??= await InsertAsync();
-        }
-        finally
-        {
-            _bulkOnce.Release();
-        }
-    }
+    public Task<BulkCalls> BulkAsync() => _bulk.Value;
 
     /// <summary>Two statements: the requests, then the calls from generate_series, their views copied from the template in SQL.</summary>
     private async Task<BulkCalls> InsertAsync()

@@ -19,9 +19,6 @@ namespace CallGrains.Api.Pushes;
 /// </remarks>
 public sealed class PushSpooling(PushSpool? spool = null)
 {
-    /// <summary>Whether this node has a spool (<c>CallGrains:Spool:Directory</c>).</summary>
-    public bool Configured => spool is not null;
-
     /// <summary>Whether <paramref name="failure"/> is the store failing to commit or read, which the spool stands in for.</summary>
     public bool Takes(Exception failure) => spool is not null && IsStoreFailure(failure);
 
@@ -32,7 +29,7 @@ public sealed class PushSpooling(PushSpool? spool = null)
     public Task SpoolAsync(IReadOnlyList<PushItem> items) =>
         (spool ?? throw new InvalidOperationException("This node has no push spool.")).AppendAsync(items);
 
-    public static bool IsStoreFailure(Exception failure) => failure switch
+    private static bool IsStoreFailure(Exception failure) => failure switch
     {
         StoreUnavailableException store => !store.Refused,
         AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsStoreFailure),
