@@ -9,10 +9,12 @@ using Npgsql;
 // CallGrains' benchmark: everything in one run on this machine, the baseline (pgbench) included, so that
 // ratios compare like with like. `bench/run` builds and runs it; `--sweep` adds the group-commit sweep;
 // `--feed-only` runs only what the change-feed steps need (ingest without readers, then with them, and lag);
-// `--anchors-only` only the HTTP ceiling and the plain receiver.
+// `--anchors-only` only the HTTP ceiling and the plain receiver; `--write-path` profiles PostgreSQL's statements on
+// the durable ingest path (see WritePath).
 var sweep = args.Contains("--sweep");
 var feedOnly = args.Contains("--feed-only");
 var anchorsOnly = args.Contains("--anchors-only");
+var writePath = args.Contains("--write-path");
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
 var activeCalls = args.SkipWhile(a => a != "--active-calls").Skip(1).Select(int.Parse).FirstOrDefault(100_000);
 // A process measured after a few seconds of load is still cold (tier-1 JIT, pools, GC sizing): on 2 busy cores its rate
@@ -26,6 +28,7 @@ foreach (var setting in args.Zip(args.Skip(1)).Where(p => p.First == "--setting"
     Console.WriteLine($"Experiment: every CallGrains process runs with {setting[0]}={setting[1]}");
 }
 
+if (writePath) Environment.SetEnvironmentVariable("CALLGRAINS_PG_SERVER_OPTIONS", WritePath.ServerOptions);
 await using var postgres = new PostgresServer();
 await postgres.InitializeAsync();
 Console.WriteLine($"PostgreSQL: throwaway server from {postgres.Binaries} (fsync on, synchronous_commit on)");
@@ -33,6 +36,11 @@ await using (var connection = new NpgsqlConnection(await postgres.CreateDatabase
 {
     await connection.OpenAsync();
     Deployment.PostmasterId = Deployment.ParentOf(connection.ProcessID);
+}
+if (writePath)
+{
+    await WritePath.RunAsync(await postgres.CreateDatabaseAsync(), warmUp, seconds);
+    return 0;
 }
 
 // (a) the baseline

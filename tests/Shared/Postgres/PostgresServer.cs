@@ -16,6 +16,8 @@ public sealed class PostgresServer : IAsyncLifetime
 {
     private const string ExternalServerVariable = "CALLGRAINS_TEST_PG";
     private const string BinariesVariable = "CALLGRAINS_PG_BIN";
+    // More server settings for a throwaway server, for profiling (the bench's --write-path loads pg_stat_statements).
+    private const string ExtraOptionsVariable = "CALLGRAINS_PG_SERVER_OPTIONS";
     // initdb refuses to run as root, so as root the server runs as this OS user.
     private const string ServerUser = "postgres";
 
@@ -120,6 +122,7 @@ public sealed class PostgresServer : IAsyncLifetime
     {
         RequireThrowaway();
         var serverOptions = $"-p {_port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=300";
+        if (Environment.GetEnvironmentVariable(ExtraOptionsVariable) is { Length: > 0 } extra) serverOptions += " " + extra;
         return RunServerToolAsync("pg_ctl", ["-D", DataDirectory, "-l", Path.Combine(_root!, "server.log"), "-o", serverOptions, "-w", "-t", "60", "start"]);
     }
 
