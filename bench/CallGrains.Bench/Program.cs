@@ -10,11 +10,12 @@ using Npgsql;
 // ratios compare like with like. `bench/run` builds and runs it; `--sweep` adds the group-commit sweep;
 // `--feed-only` runs only what the change-feed steps need (ingest without readers, then with them, and lag);
 // `--anchors-only` only the HTTP ceiling and the plain receiver; `--write-path` profiles PostgreSQL's statements on
-// the durable ingest path (see WritePath).
+// the durable ingest path (see WritePath); `--memory-only` only measures memory per active call (d).
 var sweep = args.Contains("--sweep");
 var feedOnly = args.Contains("--feed-only");
 var anchorsOnly = args.Contains("--anchors-only");
 var writePath = args.Contains("--write-path");
+var memoryOnly = args.Contains("--memory-only");
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
 var activeCalls = args.SkipWhile(a => a != "--active-calls").Skip(1).Select(int.Parse).FirstOrDefault(100_000);
 // A process measured after a few seconds of load is still cold (tier-1 JIT, pools, GC sizing): on 2 busy cores its rate
@@ -40,6 +41,14 @@ await using (var connection = new NpgsqlConnection(await postgres.CreateDatabase
 if (writePath)
 {
     await WritePath.RunAsync(await postgres.CreateDatabaseAsync(), warmUp, seconds);
+    return 0;
+}
+if (memoryOnly)
+{
+    await using var node = await Deployment.OnPostgresAsync(await postgres.CreateDatabaseAsync());
+    var (idle, loaded) = await Memory.MeasureAsync(node, activeCalls);
+    Console.WriteLine($"  memory per active call (node RSS, {activeCalls:N0} calls in progress minus idle): " +
+                      $"{(loaded - idle) / (double)activeCalls / 1024:F2} KiB ({(loaded - idle) / 1048576.0:F0} MiB above {idle / 1048576.0:F0} MiB idle)");
     return 0;
 }
 
