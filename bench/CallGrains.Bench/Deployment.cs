@@ -54,14 +54,17 @@ public sealed class Deployment : IAsyncDisposable, ILoadTarget
     /// <param name="nodes">Co-hosted nodes of one cluster, as compose's node1, node2.</param>
     public static async Task<Deployment> OnPostgresAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null, int nodes = 1)
     {
-        var cluster = new Dictionary<string, string>(BenchSettings)
+        // As compose's nodes: its grain-host GC first, so that an experiment's --setting can still replace it.
+        var cluster = new Dictionary<string, string>(ServiceProcess.GrainHostGc);
+        foreach (var (key, value) in BenchSettings) cluster[key] = value;
+        foreach (var (key, value) in new Dictionary<string, string>
         {
             ["ConnectionStrings__CallGrains"] = connectionString,
             ["CallGrains__Cluster__ClusterId"] = "bench-" + Guid.NewGuid().ToString("N")[..8],
             ["CallGrains__Cluster__ServiceId"] = "bench",
             ["CallGrains__Cluster__AdvertisedAddress"] = "127.0.0.1",
             ["CallGrains__ApiKeys__0"] = ApiKey,
-        };
+        }) cluster[key] = value;
         var (exitCode, output) = await RunAsync(Role.Silo, cluster, "migrate");
         if (exitCode != 0) throw new InvalidOperationException("schema step failed: " + output);
 

@@ -74,12 +74,13 @@ public sealed class ClusterTopology : IAsyncDisposable
     public void StartSilo(int index)
     {
         var (siloPort, gatewayPort, _) = _siloPorts[index];
-        Silos[index] = Start(_siloRole, new Dictionary<string, string>(_environment)
-        {
-            ["CallGrains__Cluster__SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
-            ["CallGrains__Cluster__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
-            ["ASPNETCORE_URLS"] = SiloUrl(index).ToString().TrimEnd('/'),
-        });
+        // Compose gives the processes that hold grains (nodes, grain-only silos) its grain-host GC; the API tier keeps the default.
+        var environment = new Dictionary<string, string>(GrainHostGc);
+        foreach (var (key, value) in _environment) environment[key] = value;
+        environment["CallGrains__Cluster__SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture);
+        environment["CallGrains__Cluster__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture);
+        environment["ASPNETCORE_URLS"] = SiloUrl(index).ToString().TrimEnd('/');
+        Silos[index] = Start(_siloRole, environment);
     }
 
     /// <summary>The separate API tier (API topology only).</summary>

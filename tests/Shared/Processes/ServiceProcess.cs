@@ -32,6 +32,16 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>
+    /// The garbage collector of a process that holds grains on PostgreSQL, as docker-compose.yml's <c>x-grain-host-gc</c>
+    /// and the README's cluster commands set it: one non-concurrent workstation heap (memory per active call).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> GrainHostGc { get; } = new Dictionary<string, string>
+    {
+        ["DOTNET_gcServer"] = "0",
+        ["DOTNET_gcConcurrent"] = "0",
+    };
+
     public static ServiceProcess Start(Role role, IReadOnlyDictionary<string, string> environment, params string[] args) =>
         Start(DllOf(role), environment, args);
 

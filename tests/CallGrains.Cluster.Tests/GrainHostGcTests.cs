@@ -1,0 +1,38 @@
+using CallGrains.Tests.Shared;
+
+namespace CallGrains.Cluster.Tests;
+
+/// <summary>
+/// The cluster tests and the bench run nodes with <see cref="ServiceProcess.GrainHostGc"/> because docker-compose.yml and
+/// the README's cluster commands do: if those change, what the tests and the bench measure must change with them.
+/// </summary>
+public sealed class GrainHostGcTests
+{
+    private static readonly string Root = RepositoryRoot();
+
+    [Fact]
+    public void Compose_gives_every_process_that_holds_grains_the_garbage_collector_the_tests_and_the_bench_use()
+    {
+        var compose = File.ReadAllText(Path.Combine(Root, "docker-compose.yml"));
+        foreach (var (key, value) in ServiceProcess.GrainHostGc) Assert.Contains($"{key}: \"{value}\"", compose);
+        // The nodes (x-node, node1 and node2) and the grain-only silo; not the schema step or the API tier.
+        Assert.Equal(2, Occurrences(compose, "<<: [*callgrains-env, *grain-host-gc]"));
+    }
+
+    [Fact]
+    public void The_readme_cluster_commands_set_the_same_garbage_collector()
+    {
+        var readme = File.ReadAllText(Path.Combine(Root, "README.md"));
+        var exported = string.Join(' ', ServiceProcess.GrainHostGc.Select(p => $"{p.Key}={p.Value}"));
+        Assert.Contains($"export {exported}", readme);
+    }
+
+    private static int Occurrences(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "CallGrains.sln"))) directory = directory.Parent;
+        return directory?.FullName ?? throw new DirectoryNotFoundException("CallGrains.sln not found above the test's directory");
+    }
+}
