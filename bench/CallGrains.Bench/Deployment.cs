@@ -88,6 +88,24 @@ public sealed class Deployment : IAsyncDisposable, ILoadTarget
         return http;
     }
 
+    /// <summary>
+    /// The time the nodes' garbage collectors have held them paused since they started, summed over the nodes: the
+    /// runtime's <c>dotnet.gc.pause.time</c> from each node's /metrics, as an operator's Prometheus reads it.
+    /// </summary>
+    public async Task<TimeSpan> GcPausedAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var seconds = 0.0;
+        foreach (var url in _urls)
+        {
+            var text = await http.GetStringAsync(new Uri(url, "metrics"));
+            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("dotnet_gc_pause_time_seconds_total", StringComparison.Ordinal))
+                ?? throw new InvalidOperationException($"{url}metrics has no dotnet_gc_pause_time_seconds_total");
+            seconds += double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        }
+        return TimeSpan.FromSeconds(seconds);
+    }
+
     /// <summary>Resident memory of a process, from /proc (Linux).</summary>
     public static long ResidentBytes(ServiceProcess process)
     {
