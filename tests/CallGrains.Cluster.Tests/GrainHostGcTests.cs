@@ -8,7 +8,7 @@ namespace CallGrains.Cluster.Tests;
 /// </summary>
 public sealed class GrainHostGcTests
 {
-    private static readonly string Root = RepositoryRoot();
+    private static readonly string Root = ServiceProcess.RepositoryRoot();
 
     [Fact]
     public void Compose_gives_every_process_that_holds_grains_the_garbage_collector_the_tests_and_the_bench_use()
@@ -28,11 +28,4 @@ public sealed class GrainHostGcTests
     }
 
     private static int Occurrences(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "CallGrains.sln"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new DirectoryNotFoundException("CallGrains.sln not found above the test's directory");
-    }
 }

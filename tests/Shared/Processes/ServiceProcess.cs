@@ -140,10 +140,16 @@ public sealed class ServiceProcess : IAsyncDisposable
         var callerBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var tfm = callerBin.Name;
         var configuration = callerBin.Parent!.Name;
-        var root = callerBin;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "CallGrains.sln"))) root = root.Parent;
-        var dll = Path.Combine(root!.FullName, projectDirectory, "bin", configuration, tfm, assemblyName + ".dll");
+        var dll = Path.Combine(RepositoryRoot(), projectDirectory, "bin", configuration, tfm, assemblyName + ".dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build {projectDirectory} first", dll);
+    }
+
+    /// <summary>The checkout the running program (a test or the bench) was built in: the directory of CallGrains.sln above it.</summary>
+    public static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "CallGrains.sln"))) directory = directory.Parent;
+        return directory?.FullName ?? throw new DirectoryNotFoundException("CallGrains.sln not found above " + AppContext.BaseDirectory);
     }
 
     public static int FreePort()
