@@ -10,6 +10,7 @@ using CallGrains.Tests.Shared;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using CallGrains.Hosting;
 
 namespace CallGrains.Api.Tests;
 
@@ -41,7 +42,7 @@ public class ApiFixture : IAsyncLifetime
         string[] args = ["--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", .. await PrepareAsync(), .. Settings];
         _app = CallGrainsApp.Build(args, builder =>
         {
-            builder.Services.AddKeyedSingleton<TimeProvider>(ServiceClock.Key, Clock);
+            builder.Services.AddKeyedSingleton<TimeProvider>(ServiceTime.Key, Clock);
             Configure(builder);
         });
         await _app.StartAsync();

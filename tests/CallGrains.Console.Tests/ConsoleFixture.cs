@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
+using CallGrains.Hosting;
 
 namespace CallGrains.Console.Tests;
 
@@ -48,7 +49,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
             "--CallGrains:Tenants:taxi:UserDataPrefixes:0=taxi-", $"--CallGrains:Tenants:taxi:Keys:0:Key={TaxiReaderKey}",
             "--CallGrains:Tenants:taxi:Keys:0:Scopes:0=calls:read", "--CallGrains:Tenants:taxi:Keys:0:Scopes:1=requests:read",
         ];
-        _app = CallGrainsApp.Build(args, builder => builder.Services.AddKeyedSingleton<TimeProvider>(ServiceClock.Key, Clock));
+        _app = CallGrainsApp.Build(args, builder => builder.Services.AddKeyedSingleton<TimeProvider>(ServiceTime.Key, Clock));
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         Client = new HttpClient { BaseAddress = BaseAddress };

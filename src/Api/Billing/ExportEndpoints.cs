@@ -45,7 +45,7 @@ public static partial class ExportEndpoints
 
     public static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ExportAsync(
         [AsParameters] ExportParameters parameters, HttpContext http, ICallExport store, ExportGate gate, DigitMasking masking,
-        IOptionsMonitor<ExportOptions> options, [FromKeyedServices(ServiceClock.Key)] TimeProvider clock, ILoggerFactory logs)
+        IOptionsMonitor<ExportOptions> options, [FromKeyedServices(ServiceTime.Key)] TimeProvider clock, ILoggerFactory logs)
     {
         var limits = options.CurrentValue;
         if (parameters.Check(limits.MaxDays) is not { } checkedParameters) return Problems.BadRequest(parameters.Error!);

@@ -4,6 +4,7 @@ using System.Text;
 using CallGrains.Api.Hosting;
 using CallGrains.Api.Operations;
 using CallGrains.Storage;
+using CallGrains.Hosting;
 
 namespace CallGrains.Api.Erasure;
 
@@ -24,7 +25,7 @@ public sealed class ErasureOptions
 /// <summary>Writes the audit record of an erasure: no personal data, and never the API key.</summary>
 public sealed partial class ErasureAudit(
     IErasureStore store, Microsoft.Extensions.Options.IOptions<ErasureOptions> options,
-    [FromKeyedServices(ServiceClock.Key)] TimeProvider clock, ILogger<ErasureAudit> logger)
+    [FromKeyedServices(ServiceTime.Key)] TimeProvider clock, ILogger<ErasureAudit> logger)
 {
     private readonly byte[] _key = options.Value.AuditKey is { } key ? Encoding.UTF8.GetBytes(key) : RandomNumberGenerator.GetBytes(32);
 

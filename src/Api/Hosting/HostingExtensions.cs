@@ -13,12 +13,6 @@ using Microsoft.Extensions.Options;
 
 namespace CallGrains.Api.Hosting;
 
-/// <summary>The key of the service clock among the registered <see cref="TimeProvider"/>s.</summary>
-public static class ServiceClock
-{
-    public const string Key = ServiceTime.Key;
-}
-
 public static class HostingExtensions
 {
     /// <summary>
@@ -30,11 +24,11 @@ public static class HostingExtensions
         var options = builder.Services.AddValidatedOptions<CallGrainsOptions>(builder.Configuration, CallGrainsOptions.Section);
         // The service's own clock (push receipt, registrations, stuck-call deadlines), keyed so that a test can
         // move it forward without moving the clock the embedded silo's timers and membership run on.
-        builder.Services.AddKeyedSingleton(ServiceClock.Key, TimeProvider.System);
+        builder.Services.AddKeyedSingleton(ServiceTime.Key, TimeProvider.System);
         builder.Services.AddCallGrainsLimits(builder.Configuration);
         var stuck = builder.Services.AddValidatedOptions<StuckCallOptions>(builder.Configuration, StuckCallOptions.Section);
         builder.Services.AddSingleton(new DigitMasking(options.MaskDigits));
-        builder.Services.AddSingleton(sp => new StuckCallWatch(stuck.Policy, sp.GetRequiredKeyedService<TimeProvider>(ServiceClock.Key)));
+        builder.Services.AddSingleton(sp => new StuckCallWatch(stuck.Policy, sp.GetRequiredKeyedService<TimeProvider>(ServiceTime.Key)));
         return options;
     }
 

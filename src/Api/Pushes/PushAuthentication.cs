@@ -85,7 +85,7 @@ public sealed record PushVerdict(bool Refused, string? Flag, string? Reason, int
 public sealed partial class PushAuthentication(
     IOptionsMonitor<PushAuthenticationOptions> options,
     AddressRanges networks,
-    [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
+    [FromKeyedServices(ServiceTime.Key)] TimeProvider clock,
     ILogger<PushAuthentication> logger)
 {
     public const string HeaderName = "X-AKSK";

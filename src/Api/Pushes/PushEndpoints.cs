@@ -6,6 +6,7 @@ using CallGrains.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using CallGrains.Hosting;
 
 namespace CallGrains.Api.Pushes;
 
@@ -34,7 +35,7 @@ public static class PushEndpoints
     public static async Task<Results<Ok<PushAck>, ProblemHttpResult>> ReceiveAsync(
         HttpContext http,
         PushLanding landing,
-        [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
+        [FromKeyedServices(ServiceTime.Key)] TimeProvider clock,
         CallGrainsMetrics metrics,
         PushAuthentication authentication,
         IOptions<CallGrainsOptions> options)

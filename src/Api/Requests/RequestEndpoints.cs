@@ -9,6 +9,7 @@ using CallGrains.Requests;
 using CallGrains.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using CallGrains.Hosting;
 
 namespace CallGrains.Api.Requests;
 
@@ -28,7 +29,7 @@ public static class RequestEndpoints
     }
 
     public static async Task<Results<Created<RequestView>, Ok<RequestView>, ProblemHttpResult>> RegisterAsync(
-        string userData, HttpRequest request, IGrainFactory grains, [FromKeyedServices(ServiceClock.Key)] TimeProvider clock, IOptions<CallGrainsOptions> options)
+        string userData, HttpRequest request, IGrainFactory grains, [FromKeyedServices(ServiceTime.Key)] TimeProvider clock, IOptions<CallGrainsOptions> options)
     {
         userData = RouteSegment.Decode(request.HttpContext, 2, userData);
         if (userData.Length is 0 or > MaxUserDataLength || userData.Any(char.IsControl))

@@ -32,7 +32,7 @@ public static class RetentionHostingExtensions
             try
             {
                 var now = ServiceTime.Of(services).GetUtcNow();
-                var ahead = TimeSpan.FromDays(7 * services.GetRequiredService<IOptions<RetentionOptions>>().Value.WeeksAhead);
+                var ahead = services.GetRequiredService<IOptions<RetentionOptions>>().Value.Ahead;
                 await services.GetRequiredService<IRetentionStore>().PrepareAsync(now, now + ahead, cancellationToken);
                 await services.GetRequiredService<IGrainFactory>().GetGrain<IRetentionJobGrain>(IRetentionJobGrain.Key).StartAsync();
             }

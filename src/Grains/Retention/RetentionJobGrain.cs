@@ -43,7 +43,7 @@ public sealed partial class RetentionJobGrain(
         var result = "completed";
         try
         {
-            created = await store.PrepareAsync(now, now + TimeSpan.FromDays(7 * Options.WeeksAhead), budget.Token);
+            created = await store.PrepareAsync(now, now + Options.Ahead, budget.Token);
             if (policy is not null)
             {
                 sweep = await store.SweepAsync(policy, now, ActiveSessionsAsync, budget.Token);

@@ -31,6 +31,9 @@ public sealed class RetentionOptions
     [Range(1, 52)]
     public int WeeksAhead { get; set; } = 4;
 
+    /// <summary><see cref="WeeksAhead"/> as a span of time from the service clock's now.</summary>
+    public TimeSpan Ahead => RetentionPolicy.Period * WeeksAhead;
+
     /// <summary>The rule calls are removed by; null when retention is off.</summary>
     public RetentionPolicy? Policy => Days is { } days ? new(TimeSpan.FromDays(days), TimeSpan.FromHours(GraceHours)) : null;
 }

@@ -130,9 +130,7 @@ public sealed partial class PostgresRetention(NpgsqlDataSource dataSource) : IRe
     {
         if (partitions.Count == 0) return 0;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var timeout = new NpgsqlCommand(LockTimeout, connection, transaction))
-            await timeout.ExecuteNonQueryAsync(cancellationToken);
+        await using var transaction = await BeginWithLockTimeoutAsync(connection, cancellationToken);
         await using (var drop = new NpgsqlCommand($"DROP TABLE IF EXISTS {string.Join(", ", partitions)}", connection, transaction))
             await drop.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -142,14 +140,29 @@ public sealed partial class PostgresRetention(NpgsqlDataSource dataSource) : IRe
     private async Task<T> ScalarAsync<T>(string sql, CancellationToken cancellationToken, params object[] parameters)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var timeout = new NpgsqlCommand(LockTimeout, connection, transaction))
-            await timeout.ExecuteNonQueryAsync(cancellationToken);
+        await using var transaction = await BeginWithLockTimeoutAsync(connection, cancellationToken);
         await using var command = new NpgsqlCommand(sql, connection, transaction);
         foreach (var value in parameters) command.Parameters.Add(new NpgsqlParameter { Value = value });
         var result = (T)(await command.ExecuteScalarAsync(cancellationToken))!;
         await transaction.CommitAsync(cancellationToken);
         return result;
+    }
+
+    /// <summary>A transaction whose statements give up on a lock after <see cref="LockTimeout"/>, instead of queueing the ingest behind them.</summary>
+    private static async Task<NpgsqlTransaction> BeginWithLockTimeoutAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            await using var timeout = new NpgsqlCommand(LockTimeout, connection, transaction);
+            await timeout.ExecuteNonQueryAsync(cancellationToken);
+            return transaction;
+        }
+        catch
+        {
+            await transaction.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>A partition's name as db/014's callgrains_ensure_week makes it.</summary>
