@@ -57,14 +57,11 @@ public sealed class Deployment : IAsyncDisposable, ILoadTarget
         // As compose's nodes: its grain-host GC first, so that an experiment's --setting can still replace it.
         var cluster = new Dictionary<string, string>(ServiceProcess.GrainHostGc);
         foreach (var (key, value) in BenchSettings) cluster[key] = value;
-        foreach (var (key, value) in new Dictionary<string, string>
-        {
-            ["ConnectionStrings__CallGrains"] = connectionString,
-            ["CallGrains__Cluster__ClusterId"] = "bench-" + Guid.NewGuid().ToString("N")[..8],
-            ["CallGrains__Cluster__ServiceId"] = "bench",
-            ["CallGrains__Cluster__AdvertisedAddress"] = "127.0.0.1",
-            ["CallGrains__ApiKeys__0"] = ApiKey,
-        }) cluster[key] = value;
+        cluster["ConnectionStrings__CallGrains"] = connectionString;
+        cluster["CallGrains__Cluster__ClusterId"] = "bench-" + Guid.NewGuid().ToString("N")[..8];
+        cluster["CallGrains__Cluster__ServiceId"] = "bench";
+        cluster["CallGrains__Cluster__AdvertisedAddress"] = "127.0.0.1";
+        cluster["CallGrains__ApiKeys__0"] = ApiKey;
         var (exitCode, output) = await RunAsync(Role.Silo, cluster, "migrate");
         if (exitCode != 0) throw new InvalidOperationException("schema step failed: " + output);
 
@@ -92,7 +89,15 @@ public sealed class Deployment : IAsyncDisposable, ILoadTarget
     /// The time the nodes' garbage collectors have held them paused since they started, summed over the nodes: the
     /// runtime's <c>dotnet.gc.pause.time</c> from each node's /metrics, as an operator's Prometheus reads it.
     /// </summary>
-    public async Task<TimeSpan> GcPausedAsync()
+    /// <summary>Runs <paramref name="work"/> and tells how long the nodes' collectors paused them meanwhile.</summary>
+    public async Task<(T Result, TimeSpan Paused)> WithGcPausesAsync<T>(Func<Task<T>> work)
+    {
+        var before = await GcPausedAsync();
+        var result = await work();
+        return (result, await GcPausedAsync() - before);
+    }
+
+    private async Task<TimeSpan> GcPausedAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var seconds = 0.0;

@@ -47,8 +47,7 @@ if (memoryOnly)
 {
     await using var node = await Deployment.OnPostgresAsync(await postgres.CreateDatabaseAsync());
     var (idle, loaded) = await Memory.MeasureAsync(node, activeCalls);
-    Console.WriteLine($"  memory per active call (node RSS, {activeCalls:N0} calls in progress minus idle): " +
-                      $"{(loaded - idle) / (double)activeCalls / 1024:F2} KiB ({(loaded - idle) / 1048576.0:F0} MiB above {idle / 1048576.0:F0} MiB idle)");
+    Console.WriteLine($"  memory per active call (node RSS, {activeCalls:N0} calls in progress minus idle): {Memory.Figure(idle, loaded, activeCalls)}");
     return 0;
 }
 
@@ -85,10 +84,8 @@ await using (var embedded = await Deployment.EmbeddedAsync())
 {
     await Load.RunAsync(embedded, concurrency: 64, rate: 0, warmUp, verify: false); // warm-up: JIT, tiering, pools
     var cpu = CpuSample.Take(embedded);
-    var paused = await embedded.GcPausedAsync();
-    var run = await Load.RunAsync(embedded, concurrency: 64, rate: 0, seconds, verify: false);
+    var (run, paused) = await embedded.WithGcPausesAsync(() => Load.RunAsync(embedded, concurrency: 64, rate: 0, seconds, verify: false));
     var used = CpuSample.Take(embedded) - cpu;
-    paused = await embedded.GcPausedAsync() - paused;
     run = (run.Traffic, await Load.VerifyAsync(embedded, run.Calls), run.Calls);
     Console.WriteLine($"  embedded, 64 in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, {run.Traffic.Latency}; " +
                       used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds) + "; " + GcPaused(paused, run.Traffic.Seconds));
@@ -113,10 +110,8 @@ await using (var cluster = await Deployment.OnPostgresAsync(await postgres.Creat
     foreach (var concurrency in feedOnly ? new[] { 128 } : new[] { 32, 64, 128 })
     {
         var cpu = CpuSample.Take(cluster);
-        var paused = await cluster.GcPausedAsync();
-        var run = await Load.RunAsync(cluster, concurrency, rate: 0, seconds, verify: false);
+        var (run, paused) = await cluster.WithGcPausesAsync(() => Load.RunAsync(cluster, concurrency, rate: 0, seconds, verify: false));
         var used = CpuSample.Take(cluster) - cpu;
-        paused = await cluster.GcPausedAsync() - paused;
         var verification = await Load.VerifyAsync(cluster, run.Calls);
         run = (run.Traffic, verification, run.Calls);
         Console.WriteLine($"  PostgreSQL unthrottled, {concurrency,3} in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, " +
@@ -137,9 +132,7 @@ await using (var cluster = await Deployment.OnPostgresAsync(await postgres.Creat
         targets.RecordRatio(Target.PostgresVsPlainReceiver, figure + $"{plainReceiver.Rate:F0}/s ({plainReceiver.Concurrency} in flight)",
             max, plainReceiver.Rate, atLeast: 5.0);
 
-        var pausedBefore = await cluster.GcPausedAsync();
-        var half = await Load.RunAsync(cluster, concurrency: 128, rate: max / 2, seconds, verify: false);
-        var pausedAtHalf = await cluster.GcPausedAsync() - pausedBefore;
+        var (half, pausedAtHalf) = await cluster.WithGcPausesAsync(() => Load.RunAsync(cluster, concurrency: 128, rate: max / 2, seconds, verify: false));
         half = (half.Traffic, await Load.VerifyAsync(cluster, half.Calls), half.Calls);
         Console.WriteLine($"  PostgreSQL at half, 128 in flight: {half.Traffic.AcknowledgedPerSecond,7:F0}/s acknowledged, {half.Traffic.Latency}, " +
                           $"missing {half.Verification!.MissingItems}; " + GcPaused(pausedAtHalf, half.Traffic.Seconds));
@@ -173,7 +166,7 @@ if (!feedOnly)
         var (idle, loaded) = await Memory.MeasureAsync(cluster, activeCalls);
         var perCall = (loaded - idle) / (double)activeCalls;
         report.Add($"memory per active call (node RSS, {activeCalls:N0} calls in progress minus idle)",
-            $"{perCall / 1024:F2} KiB ({(loaded - idle) / 1048576.0:F0} MiB above {idle / 1048576.0:F0} MiB idle)", "≤ 4 KiB", Pass(perCall <= 4096));
+            Memory.Figure(idle, loaded, activeCalls), "≤ 4 KiB", Pass(perCall <= 4096));
         targets.Record(Target.MemoryPerCall, $"{perCall / 1024:F2} KiB at {activeCalls:N0} calls", "", perCall <= 4096);
     }
 }
@@ -272,6 +265,10 @@ namespace CallGrains.Bench
             await Task.Delay(TimeSpan.FromSeconds(10));
             return (idle, Deployment.ResidentBytes(node));
         }
+
+        /// <summary>Memory per call and what it came from, as the report prints it.</summary>
+        public static string Figure(long idle, long loaded, int calls) => string.Create(CultureInfo.InvariantCulture,
+            $"{(loaded - idle) / (double)calls / 1024:F2} KiB ({(loaded - idle) / 1048576.0:F0} MiB above {idle / 1048576.0:F0} MiB idle)");
 
         private static IEnumerable<string> Calls(int count, string tag)
         {
