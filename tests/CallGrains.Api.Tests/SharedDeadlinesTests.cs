@@ -25,6 +25,28 @@ public sealed class SharedDeadlinesTests
     }
 
     [Fact]
+    public void Two_limits_asked_in_turn_each_keep_one_timer_per_tenth_of_a_second()
+    {
+        var clock = new CountingClock();
+        var deadlines = new SharedDeadlines(clock);
+        var request = TimeSpan.FromSeconds(30);
+        var grainCalls = TimeSpan.FromSeconds(15);
+
+        // What every push does: the request's limit, then its grain calls'.
+        for (var push = 0; push < 1_000; push++)
+        {
+            deadlines.After(request);
+            deadlines.After(grainCalls);
+        }
+
+        Assert.Equal(2, clock.TimersCreated);
+        clock.Advance(SharedDeadlines.Granularity);
+        deadlines.After(request);
+        deadlines.After(grainCalls);
+        Assert.Equal(4, clock.TimersCreated);
+    }
+
+    [Fact]
     public async Task A_deadline_expires_no_sooner_than_its_limit()
     {
         var limit = TimeSpan.FromMilliseconds(300);
@@ -35,5 +57,25 @@ public sealed class SharedDeadlinesTests
         await deadline.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.True(Stopwatch.GetElapsedTime(started) >= limit, $"expired after {Stopwatch.GetElapsedTime(started).TotalMilliseconds} ms");
+    }
+
+    /// <summary>A clock that stands still until told, and counts the timers asked of it.</summary>
+    private sealed class CountingClock : TimeProvider
+    {
+        private long _ticks;
+
+        public int TimersCreated { get; private set; }
+
+        public void Advance(TimeSpan by) => _ticks += by.Ticks;
+
+        public override long GetTimestamp() => _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            TimersCreated++;
+            return System.CreateTimer(callback, state, dueTime, period);
+        }
     }
 }

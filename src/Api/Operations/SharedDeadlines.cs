@@ -7,23 +7,33 @@ namespace CallGrains.Api.Operations;
 /// a profile of 2026-11-29), for a limit that almost no request reaches. A request's deadline is therefore up to
 /// <see cref="Granularity"/> later than its own start plus the limit.
 /// </summary>
+/// <remarks>
+/// Each limit keeps its own current delay. A push asks for two limits (the request's and the grain calls'); with one
+/// shared slot they displaced each other on every request, and each push left two timers of up to 30 s behind it:
+/// 150,000 live timers at 5,000 pushes/s, and the runtime's timer thread spent 12 % of the node's CPU walking them
+/// (perf, 2026-11-29 evening).
+/// </remarks>
 public sealed class SharedDeadlines(TimeProvider clock)
 {
     public static readonly TimeSpan Granularity = TimeSpan.FromMilliseconds(100);
 
-    private Slot? _current;
+    private Slot[] _slots = [];
 
     /// <summary>A task that completes once <paramref name="limit"/> (plus at most <see cref="Granularity"/>) has passed from now.</summary>
     public Task After(TimeSpan limit)
     {
         var tick = clock.GetTimestamp() * 10 / clock.TimestampFrequency;
-        var slot = Volatile.Read(ref _current);
-        if (slot is not null && slot.Tick == tick && slot.Limit == limit) return slot.Expired;
+        var slots = Volatile.Read(ref _slots);
+        var index = slots.Length - 1;
+        while (index >= 0 && slots[index].Limit != limit) index--;
+        if (index >= 0 && slots[index].Tick == tick) return slots[index].Expired;
 
         // Two requests that race here may each start a delay for the tick; one of them is kept, the other's request
         // still waits on its own, which is correct and happens at most a few times per tick.
         var fresh = new Slot(tick, limit, Task.Delay(limit + Granularity, clock));
-        Interlocked.CompareExchange(ref _current, fresh, slot);
+        var next = index >= 0 ? (Slot[])slots.Clone() : [.. slots, fresh];
+        if (index >= 0) next[index] = fresh;
+        Interlocked.CompareExchange(ref _slots, next, slots);
         return fresh.Expired;
     }
 
