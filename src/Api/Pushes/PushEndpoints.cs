@@ -3,6 +3,7 @@ using CallGrains.Api.Hosting;
 using CallGrains.Api.Operations;
 using CallGrains.Domain.Pushes;
 using CallGrains.Telemetry;
+using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -95,23 +96,35 @@ public static class PushEndpoints
         var sizeFeature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeFeature is { IsReadOnly: false })
             sizeFeature.MaxRequestBodySize = http.Request.ContentLength is null && limit <= long.MaxValue / 2 ? limit * 2 : limit;
-        // Sized by what arrives, not by what the client announces: a Content-Length costs nothing to claim.
-        using var buffer = new MemoryStream(4096);
-        var chunk = new byte[16 * 1024];
+        // Read from Kestrel's own pipe and copied once, at the size that arrived (not what the client announces: a
+        // Content-Length costs nothing to claim). A buffer of our own per request (16 KiB read chunk and a growing
+        // stream) was 40 % of the embedded node's allocated bytes under load (allocation profile, 2026-11-29).
+        var reader = http.Request.BodyReader;
         try
         {
-            int read;
-            while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+            while (true)
             {
-                if (buffer.Length + read > limit) return null;
-                buffer.Write(chunk, 0, read);
+                var result = await reader.ReadAsync(http.RequestAborted);
+                var arrived = result.Buffer;
+                if (arrived.Length > limit)
+                {
+                    reader.AdvanceTo(arrived.End);
+                    return null;
+                }
+                if (result.IsCanceled) throw new OperationCanceledException(http.RequestAborted);
+                if (result.IsCompleted)
+                {
+                    var body = arrived.ToArray();
+                    reader.AdvanceTo(arrived.End);
+                    return body;
+                }
+                reader.AdvanceTo(arrived.Start, arrived.End);
             }
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return null;
         }
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 }
 
