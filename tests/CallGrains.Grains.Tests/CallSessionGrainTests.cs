@@ -43,6 +43,22 @@ public sealed class CallSessionGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_session_reference_from_the_kept_types_is_the_one_orleans_makes_and_reaches_the_same_grain()
+    {
+        var call = SampleCall.Load("callback-connected");
+        await fixture.PushAsync(call.Pushes[0]);
+
+        // The first reference keeps the types; every later one is made from them.
+        fixture.Client.GetCallSession("warm-up");
+        var kept = fixture.Client.GetCallSession(call.SessionId);
+        var orleans = fixture.Client.GetGrain<ICallSessionGrain>(CallSessionKey.For(call.SessionId));
+
+        Assert.Equal(orleans.GetGrainId(), kept.GetGrainId());
+        Assert.Equal(((GrainReference)orleans).InterfaceType, ((GrainReference)kept).InterfaceType);
+        Assert.Equal(1, (await kept.GetViewAsync())!.Version);
+    }
+
+    [Fact]
     public async Task A_duplicate_push_is_recognised_and_writes_nothing()
     {
         var call = SampleCall.Load("callback-connected");

@@ -62,12 +62,16 @@ public static class CallSessionKey
     /// </remarks>
     public static ICallSessionGrain GetCallSession(this IGrainFactory grains, string sessionId)
     {
-        if (s_types is { } types) return (ICallSessionGrain)grains.GetGrain(GrainId.Create(types.Grain, For(sessionId)), types.Interface);
+        if (Volatile.Read(ref s_types) is { } types)
+            return (ICallSessionGrain)grains.GetGrain(GrainId.Create(types.Grain, For(sessionId)), types.Interface);
         var grain = grains.GetGrain<ICallSessionGrain>(For(sessionId));
         var reference = (GrainReference)grain;
-        s_types = (reference.GrainId.Type, reference.InterfaceType);
+        // An object, not a struct: a reader never sees half of it.
+        Volatile.Write(ref s_types, new SessionTypes(reference.GrainId.Type, reference.InterfaceType));
         return grain;
     }
 
-    private static (GrainType Grain, GrainInterfaceType Interface)? s_types;
+    private static SessionTypes? s_types;
+
+    private sealed record SessionTypes(GrainType Grain, GrainInterfaceType Interface);
 }
