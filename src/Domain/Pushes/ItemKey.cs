@@ -76,16 +76,35 @@ internal static class ItemKey
     {
         try
         {
-            var buffer = new ArrayBufferWriter<byte>();
-            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
-                WriteCanonical(writer, root);
-            return Hash(buffer.WrittenSpan);
+            // One buffer and writer per thread, reused: a CDR push hashes up to 50 items, and a fresh growing buffer
+            // for each was about 4 % of the bytes the node allocated under load (allocation profile, 2026-11-29). A
+            // buffer an unusually large item grew is not kept.
+            var canonical = t_canonical ??= new CanonicalWriter();
+            canonical.Buffer.ResetWrittenCount();
+            canonical.Writer.Reset(canonical.Buffer);
+            WriteCanonical(canonical.Writer, root);
+            canonical.Writer.Flush();
+            var hash = Hash(canonical.Buffer.WrittenSpan);
+            if (canonical.Buffer.Capacity > CanonicalBufferKept) t_canonical = null;
+            return hash;
         }
         catch (InvalidOperationException)
         {
             // A name or string that is not valid UTF-16 cannot be unescaped; its exact text is still an identity.
             return Hash(Encoding.UTF8.GetBytes(root.GetRawText()));
         }
+    }
+
+    private const int CanonicalBufferKept = 64 * 1024;
+
+    [ThreadStatic] private static CanonicalWriter? t_canonical;
+
+    private sealed class CanonicalWriter
+    {
+        public ArrayBufferWriter<byte> Buffer { get; } = new(1024);
+        public Utf8JsonWriter Writer { get; }
+
+        public CanonicalWriter() => Writer = new Utf8JsonWriter(Buffer, new JsonWriterOptions { SkipValidation = true });
     }
 
     private static void WriteCanonical(Utf8JsonWriter writer, JsonElement element)

@@ -66,7 +66,7 @@ public sealed partial class CallSessionGrain(
             if (_itemKeys.Count == 1) _firstReceivedAt = entry.Item.ReceivedAt;
             _latestEventAt = Later(_latestEventAt, reading.Status?.Timestamp);
         }
-        if (_updatedAt is not null) _viewShape = ViewShape.Of(CallJson.Utf8(CallRendering.View(_facts)));
+        if (_updatedAt is not null) _viewShape = ViewShape.Of(CallJson.Text(CallRendering.View(_facts)));
         await AdoptStoredViewAsync();
         await CatchUpOnActivationAsync(entries);
         _itemKeys.TrimExcess();
@@ -99,13 +99,13 @@ public sealed partial class CallSessionGrain(
         var facts = CallFold.Add(_facts, reading);
         var firstReceivedAt = _itemKeys.Count == 0 ? item.ReceivedAt : _firstReceivedAt;
         var view = CallRendering.View(facts) with { UpdatedAt = updatedAt };
-        // One serialization per stored item: its bytes are the projection's and the change's JSON and the shape check.
-        var json = CallJson.Utf8(view);
+        // One serialization per stored item: its text is the projection's and the change's JSON and the shape check.
+        var json = CallJson.Text(view);
         var shape = ViewShape.Of(json);
         var changed = _updatedAt is null || shape != _viewShape;
 
         var entry = new JournalEntry(item, itemKey, changed);
-        var row = CallRow.Of(view, firstReceivedAt, Encoding.UTF8.GetString(json));
+        var row = CallRow.Of(view, firstReceivedAt, json);
         var change = ChangeTypes.Of(wasFinal: _facts.Final, isFinal: facts.Final);
         using (var span = CallGrainsTracing.Source.StartActivity("callgrains.journal.append"))
         {
@@ -131,8 +131,8 @@ public sealed partial class CallSessionGrain(
         var view = CallRendering.View(facts) with { UpdatedAt = updatedAt };
         var changed = !_facts.Capped;
         var entry = new JournalEntry(item, itemKey, changed, Folded: false);
-        var json = CallJson.Utf8(view);
-        var row = CallRow.Of(view, _firstReceivedAt, Encoding.UTF8.GetString(json));
+        var json = CallJson.Text(view);
+        var row = CallRow.Of(view, _firstReceivedAt, json);
         await StoreGuard.RunAsync(() => journal.AppendAsync(new CallAppend(entry, row, ChangeType: null)), logger, _sessionId);
 
         (_facts, _updatedAt) = (facts, updatedAt);
