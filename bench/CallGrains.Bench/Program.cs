@@ -16,6 +16,7 @@ var feedOnly = args.Contains("--feed-only");
 var anchorsOnly = args.Contains("--anchors-only");
 var writePath = args.Contains("--write-path");
 var memoryOnly = args.Contains("--memory-only");
+var twoNodesOnly = args.Contains("--two-nodes-only");
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
 var activeCalls = args.SkipWhile(a => a != "--active-calls").Skip(1).Select(int.Parse).FirstOrDefault(100_000);
 // A process measured after a few seconds of load is still cold (tier-1 JIT, pools, GC sizing): on 2 busy cores its rate
@@ -41,6 +42,13 @@ await using (var connection = new NpgsqlConnection(await postgres.CreateDatabase
 if (writePath)
 {
     await WritePath.RunAsync(await postgres.CreateDatabaseAsync(), warmUp, seconds);
+    return 0;
+}
+if (twoNodesOnly)
+{
+    // For comparing builds: only step (f), printed with its steps; no ratio (one node is not measured).
+    var two = await TwoNodes.RunAsync(await postgres.CreateDatabaseAsync(), warmUp, seconds);
+    Console.WriteLine($"  two co-hosted nodes, max sustained: {two.Rate:F0}/s ({two.Concurrency} in flight), missing {two.Missing}");
     return 0;
 }
 if (memoryOnly)
