@@ -85,10 +85,6 @@ public sealed class Deployment : IAsyncDisposable, ILoadTarget
         return http;
     }
 
-    /// <summary>
-    /// The time the nodes' garbage collectors have held them paused since they started, summed over the nodes: the
-    /// runtime's <c>dotnet.gc.pause.time</c> from each node's /metrics, as an operator's Prometheus reads it.
-    /// </summary>
     /// <summary>Runs <paramref name="work"/> and tells how long the nodes' collectors paused them meanwhile.</summary>
     public async Task<(T Result, TimeSpan Paused)> WithGcPausesAsync<T>(Func<Task<T>> work)
     {
@@ -97,6 +93,10 @@ public sealed class Deployment : IAsyncDisposable, ILoadTarget
         return (result, await GcPausedAsync() - before);
     }
 
+    /// <summary>
+    /// The time the nodes' garbage collectors have held them paused since they started, summed over the nodes: the
+    /// runtime's <c>dotnet.gc.pause.time</c> from each node's /metrics, as an operator's Prometheus reads it.
+    /// </summary>
     private async Task<TimeSpan> GcPausedAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };

@@ -36,7 +36,7 @@ public static class OldFold
         for (var i = 0; i < items.Count; i++)
         {
             var old = oldRule(current) with { Version = i + 1 };
-            json = Encoding.UTF8.GetString(CallJson.Utf8(old));
+            json = CallJson.Text(old);
             // Only the last row says an older fold wrote it, so that a job walking meanwhile never finds a call half stored.
             var row = CallRow.Of(old, items[0].ReceivedAt, json) with { FoldVersion = i == items.Count - 1 ? 0 : CallFold.Version };
             var entry = new JournalEntry(items[i], $"v0|{i}", ChangedView: true);
@@ -64,5 +64,5 @@ public static class OldFold
 public sealed record OldCall(string SessionId, int StoredVersion, IReadOnlyList<PushItem> Items, CallView CurrentView, string StoredJson)
 {
     /// <summary>The view the grain writes when it re-derives the call at <paramref name="version"/>, byte for byte.</summary>
-    public string CurrentJson(int version) => Encoding.UTF8.GetString(CallJson.Utf8(CurrentView with { Version = version }));
+    public string CurrentJson(int version) => CallJson.Text(CurrentView with { Version = version });
 }

@@ -31,8 +31,7 @@ public sealed class SharedDeadlines(TimeProvider clock)
         // Two requests that race here may each start a delay for the tick; one of them is kept, the other's request
         // still waits on its own, which is correct and happens at most a few times per tick.
         var fresh = new Slot(tick, limit, Task.Delay(limit + Granularity, clock));
-        var next = index >= 0 ? (Slot[])slots.Clone() : [.. slots, fresh];
-        if (index >= 0) next[index] = fresh;
+        Slot[] next = [.. slots.Where(s => s.Limit != limit), fresh];
         Interlocked.CompareExchange(ref _slots, next, slots);
         return fresh.Expired;
     }

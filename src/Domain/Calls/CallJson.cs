@@ -29,9 +29,6 @@ public static class CallJson
         return options;
     }
 
-    /// <summary>The view as contract JSON in UTF-8.</summary>
-    public static byte[] Utf8(CallView view) => JsonSerializer.SerializeToUtf8Bytes(view, View);
-
     /// <summary>
     /// The view as contract JSON text: the one serialization a stored item makes. Text, because the projection, the
     /// change and the export hold the view as text; serializing to bytes and decoding those made a copy per item.
