@@ -10,13 +10,15 @@ using Npgsql;
 // ratios compare like with like. `bench/run` builds and runs it; `--sweep` adds the group-commit sweep;
 // `--feed-only` runs only what the change-feed steps need (ingest without readers, then with them, and lag);
 // `--anchors-only` only the HTTP ceiling and the plain receiver; `--write-path` profiles PostgreSQL's statements on
-// the durable ingest path (see WritePath); `--memory-only` only measures memory per active call (d).
+// the durable ingest path (see WritePath); `--memory-only` only measures memory per active call (d); `--postgres-only`
+// only step (c), one node's maximum and its latency at half (for comparing builds or settings).
 var sweep = args.Contains("--sweep");
 var feedOnly = args.Contains("--feed-only");
 var anchorsOnly = args.Contains("--anchors-only");
 var writePath = args.Contains("--write-path");
 var memoryOnly = args.Contains("--memory-only");
 var twoNodesOnly = args.Contains("--two-nodes-only");
+var postgresOnly = args.Contains("--postgres-only");
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
 var activeCalls = args.SkipWhile(a => a != "--active-calls").Skip(1).Select(int.Parse).FirstOrDefault(100_000);
 // A process measured after a few seconds of load is still cold (tier-1 JIT, pools, GC sizing): on 2 busy cores its rate
@@ -61,7 +63,7 @@ if (memoryOnly)
 
 // (a) the baseline
 var baseline = double.NaN;
-if (!feedOnly && !anchorsOnly)
+if (!feedOnly && !anchorsOnly && !postgresOnly)
 {
     var pgbench = await Pgbench.RunAsync(postgres.Binaries, await postgres.CreateDatabaseAsync(), [1, 8, 16, 32], seconds: 10);
     foreach (var (clients, tps) in pgbench) Console.WriteLine($"pgbench single-row upsert, {clients,2} clients: {tps,8:F0} tps");
@@ -72,7 +74,7 @@ if (!feedOnly && !anchorsOnly)
 // (a') the anchors, each alone on the machine: the HTTP ceiling at (b)'s in-flight count, the plain receiver at (c)'s
 var ceiling = double.NaN;
 var plainReceiver = (Rate: double.NaN, Concurrency: 0);
-if (!feedOnly)
+if (!feedOnly && !postgresOnly)
 {
     ceiling = await Anchors.HttpCeilingAsync(concurrency: 64, warmUp, seconds);
     report.Add("HTTP ceiling: bare Kestrel, parse + ack (pushes/s acknowledged, 64 in flight)", $"{ceiling:F0}/s", "anchor", "");
@@ -88,24 +90,27 @@ if (anchorsOnly)
 }
 
 // (b) embedded
-await using (var embedded = await Deployment.EmbeddedAsync())
+if (!postgresOnly)
 {
-    await Load.RunAsync(embedded, concurrency: 64, rate: 0, warmUp, verify: false); // warm-up: JIT, tiering, pools
-    var cpu = CpuSample.Take(embedded);
-    var (run, paused) = await embedded.WithGcPausesAsync(() => Load.RunAsync(embedded, concurrency: 64, rate: 0, seconds, verify: false));
-    var used = CpuSample.Take(embedded) - cpu;
-    run = (run.Traffic, await Load.VerifyAsync(embedded, run.Calls), run.Calls);
-    Console.WriteLine($"  embedded, 64 in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, {run.Traffic.Latency}; " +
-                      used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds) + "; " + GcPaused(paused, run.Traffic.Seconds));
-    report.Add("embedded ingest (pushes/s acknowledged)", $"{run.Traffic.AcknowledgedPerSecond:F0}/s", "≥ 20,000/s",
-        Pass(run.Traffic.AcknowledgedPerSecond >= 20_000) + $", missing {run.Verification!.MissingItems}");
-    targets.Verified("embedded", run.Verification.MissingItems);
-    if (!feedOnly)
-        targets.RecordRatio(Target.EmbeddedVsHttpCeiling, $"{run.Traffic.AcknowledgedPerSecond:F0}/s against {ceiling:F0}/s (both 64 in flight)",
-            run.Traffic.AcknowledgedPerSecond, ceiling, atLeast: 0.5);
+    await using (var embedded = await Deployment.EmbeddedAsync())
+    {
+        await Load.RunAsync(embedded, concurrency: 64, rate: 0, warmUp, verify: false); // warm-up: JIT, tiering, pools
+        var cpu = CpuSample.Take(embedded);
+        var (run, paused) = await embedded.WithGcPausesAsync(() => Load.RunAsync(embedded, concurrency: 64, rate: 0, seconds, verify: false));
+        var used = CpuSample.Take(embedded) - cpu;
+        run = (run.Traffic, await Load.VerifyAsync(embedded, run.Calls), run.Calls);
+        Console.WriteLine($"  embedded, 64 in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, {run.Traffic.Latency}; " +
+                          used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds) + "; " + GcPaused(paused, run.Traffic.Seconds));
+        report.Add("embedded ingest (pushes/s acknowledged)", $"{run.Traffic.AcknowledgedPerSecond:F0}/s", "≥ 20,000/s",
+            Pass(run.Traffic.AcknowledgedPerSecond >= 20_000) + $", missing {run.Verification!.MissingItems}");
+        targets.Verified("embedded", run.Verification.MissingItems);
+        if (!feedOnly)
+            targets.RecordRatio(Target.EmbeddedVsHttpCeiling, $"{run.Traffic.AcknowledgedPerSecond:F0}/s against {ceiling:F0}/s (both 64 in flight)",
+                run.Traffic.AcknowledgedPerSecond, ceiling, atLeast: 0.5);
 
-    // (e) the change feed on the same process: webhook + SSE attached, then delivery lag at half the rate above
-    await FeedBench.RunAsync(embedded, "embedded", concurrency: 64, run.Traffic.AcknowledgedPerSecond, seconds, report);
+        // (e) the change feed on the same process: webhook + SSE attached, then delivery lag at half the rate above
+        await FeedBench.RunAsync(embedded, "embedded", concurrency: 64, run.Traffic.AcknowledgedPerSecond, seconds, report);
+    }
 }
 
 // (c) PostgreSQL: the maximum sustained rate, then latency at half of it
@@ -153,8 +158,9 @@ await using (var cluster = await Deployment.OnPostgresAsync(await postgres.Creat
     }
 
     // (e) the change feed on the same cluster, at the concurrency that gave the maximum
-    await FeedBench.RunAsync(cluster, "PostgreSQL", best.Concurrency, max, seconds, report);
+    if (!postgresOnly) await FeedBench.RunAsync(cluster, "PostgreSQL", best.Concurrency, max, seconds, report);
 }
+if (postgresOnly) return 0; // the step's lines are printed; its ratios need the baselines it skipped
 
 // (f) two co-hosted nodes on this machine, requests in turn to each as a load balancer sends them: not slower than one
 if (!feedOnly)
