@@ -28,6 +28,44 @@ public sealed class GroupCommitJournalTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task Appends_that_arrive_while_a_commit_waits_for_the_feed_go_into_one_next_transaction()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+        await using var journal = new GroupCommitJournal(db.Store, new GroupCommitOptions());
+        // Another transaction holds the change feed's row lock, as the previous commit does until it is durable.
+        await using var holder = await db.Source.OpenConnectionAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var lockFeed = new Npgsql.NpgsqlCommand("SELECT last_seq FROM callgrains_feed FOR UPDATE", holder, transaction))
+            await lockFeed.ExecuteScalarAsync();
+
+        var first = journal.AppendAsync(Entry("w-0", "k-1"), Row("w-0", 1));
+        await WaitUntilAsync(() => journal.Batches == 1);
+        // One at a time, as pushes arrive: each finds the queue empty, and any idle writer would take it alone.
+        var queued = new List<Task>();
+        for (var i = 1; i <= 20; i++)
+        {
+            queued.Add(journal.AppendAsync(Entry($"w-{i}", "k-1"), Row($"w-{i}", 1)));
+            await Task.Delay(25);
+        }
+        await transaction.RollbackAsync();
+        await Task.WhenAll([first, .. queued]).WaitAsync(TimeSpan.FromSeconds(30));
+
+        // With more writers, each of them would have waited in line for the lock with one append and committed it alone.
+        Assert.Equal(2, journal.Batches);
+        Assert.Equal(21, (await db.Store.ListAsync(new CallQuery(Limit: 100))).Items.Count);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the writer never took the first append");
+            await Task.Delay(10);
+        }
+    }
+
+    [Fact]
     public async Task A_full_queue_refuses_at_once_and_what_was_queued_commits_when_the_database_catches_up()
     {
         await using var db = await StoreDatabase.CreateAsync(server);

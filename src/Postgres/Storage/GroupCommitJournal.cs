@@ -23,9 +23,15 @@ public sealed class GroupCommitOptions
     [Range(0.0, 1000.0)]
     public double LingerMs { get; set; }
 
-    /// <summary>Transactions in flight at once; more overlap network and fsync waits, too many contend.</summary>
+    /// <summary>
+    /// Transactions in flight at once. Each one holds the change feed's row lock from its last statement through its
+    /// commit (the feed's order is commit order), so transactions commit one after another however many there are.
+    /// One writer lets everything that arrives during a commit form the next batch; more writers split that queue
+    /// into small batches that wait in line for the lock, each paying a commit (4 writers against 1, 2026-11-29:
+    /// PostgreSQL's CPU per push about doubled and one node's rate fell by a third; see docs/benchmarks.md).
+    /// </summary>
     [Range(1, 64)]
-    public int Writers { get; set; } = 4;
+    public int Writers { get; set; } = 1;
 
     /// <summary>
     /// Appends waiting for a writer. When the database falls this far behind, further pushes get 503 with
