@@ -34,12 +34,13 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     /// <summary>
     /// The garbage collector of a process that holds grains on PostgreSQL, as docker-compose.yml's <c>x-grain-host-gc</c>
-    /// and the README's cluster commands set it: one non-concurrent workstation heap (memory per active call).
+    /// and the README's cluster commands set it: one workstation heap (memory per active call), collected in the
+    /// background (no blocking full collection in the latency tail).
     /// </summary>
     public static IReadOnlyDictionary<string, string> GrainHostGc { get; } = new Dictionary<string, string>
     {
         ["DOTNET_gcServer"] = "0",
-        ["DOTNET_gcConcurrent"] = "0",
+        ["DOTNET_gcConcurrent"] = "1",
     };
 
     public static ServiceProcess Start(Role role, IReadOnlyDictionary<string, string> environment, params string[] args) =>
