@@ -1,4 +1,3 @@
-using System.Text;
 using CallGrains.Domain.Calls;
 using CallGrains.Domain.Pushes;
 using CallGrains.Storage;

@@ -1,4 +1,3 @@
-using System.Text;
 using CallGrains.Domain.Calls;
 using CallGrains.Domain.Changes;
 using CallGrains.Storage;

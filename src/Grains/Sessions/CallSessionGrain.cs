@@ -1,6 +1,5 @@
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
-using System.Text;
 using CallGrains.Domain.Calls;
 using CallGrains.Domain.Changes;
 using CallGrains.Domain.Pushes;
