@@ -35,7 +35,7 @@ public sealed class DatabaseOutageTests(PostgresServer postgres, ITestOutputHelp
         var run = new TrafficRun(Load(seconds: 50, seed: 41), http);
 
         var traffic = run.RunAsync(CancellationToken.None);
-        await WaitUntilAsync(() => Task.FromResult(run.Acknowledged >= 300), TimeSpan.FromMinutes(2), "300 pushes acknowledged");
+        await Polling.UntilAsync(() => run.Acknowledged >= 300, TimeSpan.FromMinutes(2), "300 pushes acknowledged");
         // A call read once before the outage: its grain, and the request grain its view shows, are in memory.
         var active = $"v1/calls/{Uri.EscapeDataString(run.Calls.First(c => c.AcknowledgedItems.Any()).Call.SessionId)}";
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(active)).StatusCode);
@@ -90,7 +90,7 @@ public sealed class DatabaseOutageTests(PostgresServer postgres, ITestOutputHelp
         var run = new TrafficRun(Load(seconds: 20, seed: 43), http);
 
         var traffic = run.RunAsync(CancellationToken.None);
-        await WaitUntilAsync(() => Task.FromResult(run.Acknowledged >= 300), TimeSpan.FromMinutes(2), "300 pushes acknowledged");
+        await Polling.UntilAsync(() => run.Acknowledged >= 300, TimeSpan.FromMinutes(2), "300 pushes acknowledged");
         TrafficFigures figures;
         long acknowledgedDuring;
         await postgres.StopAsync();
@@ -284,16 +284,6 @@ public sealed class DatabaseOutageTests(PostgresServer postgres, ITestOutputHelp
         using var response = await http.GetAsync(view);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return response.Headers.TryGetValues(DataBehindNotice, out var values) ? string.Join(",", values) : "(no header)";
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan limit, string what)
-    {
-        var deadline = DateTime.UtcNow + limit;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for: {what}");
-            await Task.Delay(100);
-        }
     }
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");

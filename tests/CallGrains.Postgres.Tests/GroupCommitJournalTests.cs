@@ -39,7 +39,7 @@ public sealed class GroupCommitJournalTests(PostgresServer server)
             await lockFeed.ExecuteScalarAsync();
 
         var first = journal.AppendAsync(Entry("w-0", "k-1"), Row("w-0", 1));
-        await WaitUntilAsync(() => journal.Batches == 1);
+        await Polling.UntilAsync(() => journal.Batches == 1, TimeSpan.FromSeconds(10), "the writer to take the first append", TimeSpan.FromMilliseconds(10));
         // One at a time, as pushes arrive: each finds the queue empty, and any idle writer would take it alone.
         var queued = new List<Task>();
         for (var i = 1; i <= 20; i++)
@@ -53,16 +53,6 @@ public sealed class GroupCommitJournalTests(PostgresServer server)
         // With more writers, each of them would have waited in line for the lock with one append and committed it alone.
         Assert.Equal(2, journal.Batches);
         Assert.Equal(21, (await db.Store.ListAsync(new CallQuery(Limit: 100))).Items.Count);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the writer never took the first append");
-            await Task.Delay(10);
-        }
     }
 
     [Fact]

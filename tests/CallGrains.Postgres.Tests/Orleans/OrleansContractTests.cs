@@ -183,8 +183,8 @@ public sealed class OrleansContractTests(PostgresClusterFixture fixture) : IClas
                 "SELECT period FROM orleans_reminders WHERE reminder_name = $1 AND grain_id LIKE '%' || $2",
                 ReminderProbeGrain.ReminderName, grain.GetPrimaryKeyString()));
 
-            await WaitUntilAsync(async () => await grain.GetTicksAsync() >= 1, TimeSpan.FromSeconds(30));
-            await WaitUntilAsync(async () => await grain.GetTicksAsync() >= 2, TimeSpan.FromSeconds(100));
+            await Polling.UntilAsync(async () => await grain.GetTicksAsync() >= 1, TimeSpan.FromSeconds(30), "the first tick", TimeSpan.FromMilliseconds(500));
+            await Polling.UntilAsync(async () => await grain.GetTicksAsync() >= 2, TimeSpan.FromSeconds(100), "the second tick", TimeSpan.FromMilliseconds(500));
         }
         finally
         {
@@ -210,16 +210,6 @@ public sealed class OrleansContractTests(PostgresClusterFixture fixture) : IClas
     }
 
     private static async Task DeactivateAsync(IAddressable grain) => await grain.Cast<IGrainManagementExtension>().DeactivateOnIdle();
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Not reached within {timeout}.");
-            await Task.Delay(500);
-        }
-    }
 
     private static async Task<(byte[]? Payload, int Version)> StoredStateAsync(NpgsqlDataSource source, string stateName, string key) =>
         await StoredStateOrNullAsync(source, stateName, key) ?? throw new Xunit.Sdk.XunitException($"No stored {stateName} for {key}.");
