@@ -49,12 +49,9 @@ public static partial class FeedBench
             var drain = await Subscriptions.DrainAsync(deployment, subscription);
             used = CpuSample.Take(deployment) - cpu;
             var sent = receiver.Arrivals.Distinct - delivered;
-            // With nothing left to send when the load stopped, a rate and a cost per delivery would divide by nothing.
-            Console.WriteLine(sent == 0 && drain.Left == 0
-                ? $"    webhook backlog after the load: none (every change was delivered while the load ran; checked for {drain.Seconds:F1} s)"
-                : $"    webhook backlog after the load: {(drain.Left == 0 ? "drained" : $"{drain.Left:N0} left")} after {drain.Seconds:F1} s, " +
-                  $"{sent / Math.Max(drain.Seconds, 1e-9):F0} deliveries/s while draining; " +
-                  used.Per("delivery", sent, drain.Seconds));
+            Console.WriteLine($"    webhook backlog after the load: {(drain.Left == 0 ? "drained" : $"{drain.Left:N0} left")} after {drain.Seconds:F1} s, " +
+                              $"{sent / Math.Max(drain.Seconds, 1e-9):F0} deliveries/s while draining; " +
+                              used.Per("delivery", sent, drain.Seconds));
             Console.WriteLine("    " + LogSummary(deployment, logLines));
             await Subscriptions.DeleteAsync(deployment, subscription);
         }

@@ -21,6 +21,9 @@ var memoryOnly = args.Contains("--memory-only");
 var twoNodesOnly = args.Contains("--two-nodes-only");
 var postgresOnly = args.Contains("--postgres-only");
 var embeddedOnly = args.Contains("--embedded-only");
+// A run that measures one deployment alone (to compare builds or settings) skips the baselines, which only its ratios need,
+// and the change-feed steps.
+var oneStepOnly = postgresOnly || embeddedOnly;
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
 var activeCalls = args.SkipWhile(a => a != "--active-calls").Skip(1).Select(int.Parse).FirstOrDefault(100_000);
 // A process measured after a few seconds of load is still cold (tier-1 JIT, pools, GC sizing): on 2 busy cores its rate
@@ -65,7 +68,7 @@ if (memoryOnly)
 
 // (a) the baseline
 var baseline = double.NaN;
-if (!feedOnly && !anchorsOnly && !postgresOnly && !embeddedOnly)
+if (!feedOnly && !anchorsOnly && !oneStepOnly)
 {
     var pgbench = await Pgbench.RunAsync(postgres.Binaries, await postgres.CreateDatabaseAsync(), [1, 8, 16, 32], seconds: 10);
     foreach (var (clients, tps) in pgbench) Console.WriteLine($"pgbench single-row upsert, {clients,2} clients: {tps,8:F0} tps");
@@ -76,7 +79,7 @@ if (!feedOnly && !anchorsOnly && !postgresOnly && !embeddedOnly)
 // (a') the anchors, each alone on the machine: the HTTP ceiling at (b)'s in-flight count, the plain receiver at (c)'s
 var ceiling = double.NaN;
 var plainReceiver = (Rate: double.NaN, Concurrency: 0);
-if (!feedOnly && !postgresOnly && !embeddedOnly)
+if (!feedOnly && !oneStepOnly)
 {
     ceiling = await Anchors.HttpCeilingAsync(concurrency: 64, warmUp, seconds);
     report.Add("HTTP ceiling: bare Kestrel, parse + ack (pushes/s acknowledged, 64 in flight)", $"{ceiling:F0}/s", "anchor", "");
@@ -111,7 +114,7 @@ if (!postgresOnly)
                 run.Traffic.AcknowledgedPerSecond, ceiling, atLeast: 0.5);
 
         // (e) the change feed on the same process: webhook + SSE attached, then delivery lag at half the rate above
-        if (!embeddedOnly) await FeedBench.RunAsync(embedded, "embedded", concurrency: 64, run.Traffic.AcknowledgedPerSecond, seconds, report);
+        if (!oneStepOnly) await FeedBench.RunAsync(embedded, "embedded", concurrency: 64, run.Traffic.AcknowledgedPerSecond, seconds, report);
     }
 }
 if (embeddedOnly) return 0; // the step's line is printed; its ratio needs the ceiling it skipped
@@ -165,7 +168,7 @@ await using (var cluster = await Deployment.OnPostgresAsync(await postgres.Creat
     }
 
     // (e) the change feed on the same cluster, at the concurrency that gave the maximum
-    if (!postgresOnly) await FeedBench.RunAsync(cluster, "PostgreSQL", best.Concurrency, max, seconds, report);
+    if (!oneStepOnly) await FeedBench.RunAsync(cluster, "PostgreSQL", best.Concurrency, max, seconds, report);
 }
 if (postgresOnly) return 0; // the step's lines are printed; its ratios need the baselines it skipped
 
@@ -264,11 +267,12 @@ namespace CallGrains.Bench
         /// <summary>CPU per unit of work; the bench's own receivers (webhook, SSE) count as load generator.</summary>
         public string Per(string unit, long count, double seconds)
         {
-            string Us(TimeSpan t) => (t.TotalMilliseconds * 1000 / Math.Max(count, 1)).ToString("F0", CultureInfo.InvariantCulture);
+            string Us(TimeSpan t) => (t.TotalMilliseconds * 1000 / count).ToString("F0", CultureInfo.InvariantCulture);
             var total = Nodes + Postgres + LoadGenerator;
+            var busy = $"(machine busy {total.TotalSeconds / seconds / Environment.ProcessorCount:P0} of {Environment.ProcessorCount} cores)";
+            if (count == 0) return $"no {unit} to divide CPU by {busy}";
             var nodes = NodeCount == 1 ? "node" : $"{NodeCount} nodes together";
-            return $"CPU µs per {unit}: {nodes} {Us(Nodes)}, PostgreSQL {Us(Postgres)}, load generator {Us(LoadGenerator)} " +
-                   $"(machine busy {total.TotalSeconds / seconds / Environment.ProcessorCount:P0} of {Environment.ProcessorCount} cores)";
+            return $"CPU µs per {unit}: {nodes} {Us(Nodes)}, PostgreSQL {Us(Postgres)}, load generator {Us(LoadGenerator)} {busy}";
         }
     }
 
