@@ -8,6 +8,9 @@ namespace CallGrains.Postgres.Tests;
 [Collection(PostgresCollection.Name)]
 public sealed class GroupCommitJournalTests(PostgresServer server)
 {
+    // Conflicts with the row-exclusive lock every insert into the feed takes: a commit that writes a change waits for it.
+    private const string HoldChanges = "LOCK TABLE callgrains_changes IN SHARE MODE";
+
     [Fact]
     public async Task Concurrent_appends_share_transactions_and_each_completes_only_once_committed()
     {
@@ -28,15 +31,15 @@ public sealed class GroupCommitJournalTests(PostgresServer server)
     }
 
     [Fact]
-    public async Task Appends_that_arrive_while_a_commit_waits_for_the_feed_go_into_one_next_transaction()
+    public async Task Appends_that_arrive_while_a_commit_is_held_up_go_into_one_next_transaction()
     {
         await using var db = await StoreDatabase.CreateAsync(server);
         await using var journal = new GroupCommitJournal(db.Store, new GroupCommitOptions());
-        // Another transaction holds the change feed's row lock, as the previous commit does until it is durable.
+        // Another transaction holds the change feed's table, so the first commit waits, as a slow one would.
         await using var holder = await db.Source.OpenConnectionAsync();
         await using var transaction = await holder.BeginTransactionAsync();
-        await using (var lockFeed = new Npgsql.NpgsqlCommand("SELECT last_seq FROM callgrains_feed FOR UPDATE", holder, transaction))
-            await lockFeed.ExecuteScalarAsync();
+        await using (var lockFeed = new Npgsql.NpgsqlCommand(HoldChanges, holder, transaction))
+            await lockFeed.ExecuteNonQueryAsync();
 
         var first = journal.AppendAsync(Entry("w-0", "k-1"), Row("w-0", 1));
         await Polling.UntilAsync(() => journal.Batches == 1, TimeSpan.FromSeconds(10), "the writer to take the first append", TimeSpan.FromMilliseconds(10));
@@ -50,7 +53,7 @@ public sealed class GroupCommitJournalTests(PostgresServer server)
         await transaction.RollbackAsync();
         await Task.WhenAll([first, .. queued]).WaitAsync(TimeSpan.FromSeconds(30));
 
-        // With more writers, each of them would have waited in line for the lock with one append and committed it alone.
+        // With more writers, idle ones would have taken the appends as they came, each into a transaction of its own.
         Assert.Equal(2, journal.Batches);
         Assert.Equal(21, (await db.Store.ListAsync(new CallQuery(Limit: 100))).Items.Count);
     }
@@ -60,11 +63,11 @@ public sealed class GroupCommitJournalTests(PostgresServer server)
     {
         await using var db = await StoreDatabase.CreateAsync(server);
         await using var journal = new GroupCommitJournal(db.Store, new GroupCommitOptions { Writers = 1, MaxBatch = 1, MaxQueued = 2 });
-        // Holding the change feed's row lock stalls every commit, as a database that cannot keep up would.
+        // Holding the change feed's table stalls every commit, as a database that cannot keep up would.
         await using var stall = await db.Source.OpenConnectionAsync();
         await using var transaction = await stall.BeginTransactionAsync();
-        await using (var lockFeed = new Npgsql.NpgsqlCommand("SELECT last_seq FROM callgrains_feed FOR UPDATE", stall, transaction))
-            await lockFeed.ExecuteScalarAsync();
+        await using (var lockFeed = new Npgsql.NpgsqlCommand(HoldChanges, stall, transaction))
+            await lockFeed.ExecuteNonQueryAsync();
 
         var accepted = new List<Task>();
         StoreUnavailableException? refused = null;

@@ -223,9 +223,11 @@ public sealed class PostgresStoreTests(PostgresServer server)
         foreach (var session in new[] { "s-1", "s-2" })
             Assert.Equal(await memory.ReadSessionAsync(session), await db.Store.ReadSessionAsync(session));
         Assert.Equal((await memory.ListAsync(new CallQuery())).Items, (await db.Store.ListAsync(new CallQuery())).Items);
-        // A re-sent key makes no change; the others make one each, in list order.
+        // A re-sent key makes no change; the others make one each, in list order. The numbers differ (the memory store
+        // counts, PostgreSQL numbers by transaction: db/018); their order does not.
         var changes = await db.Store.ReadAsync(new ChangeQuery());
-        Assert.Equal(await memory.ReadAsync(new ChangeQuery()), changes);
+        Assert.Equal((await memory.ReadAsync(new ChangeQuery())).Select(c => c with { Seq = 0 }), changes.Select(c => c with { Seq = 0 }));
+        Assert.Equal(changes.Select(c => c.Seq).Order(), changes.Select(c => c.Seq));
         Assert.Equal([ChangeTypes.Updated, ChangeTypes.Updated, ChangeTypes.Updated, ChangeTypes.Final], changes.Select(c => c.Type));
         Assert.Equal(changes[^1].Seq, await db.Store.LastSeqAsync());
     }

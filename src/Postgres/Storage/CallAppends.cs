@@ -16,12 +16,12 @@ public static partial class CallAppends
     // A key already journalled, or repeated earlier in the same list, is skipped: the first one wins, and only
     // items actually journalled make a change. A pending row of the key (db/016: journaled without the grain) is not
     // skipped but taken over: marked projected as the grain decided it, and it comes back to make its change like a
-    // new row (a key can be proposed to DO UPDATE once per statement, hence the first-per-key list). The changes' seq
-    // range is taken from callgrains_feed in this, the batch's last statement: its row lock, held to the commit, orders
-    // seq ranges by commit (db/008).
+    // new row (a key can be proposed to DO UPDATE once per statement, hence the first-per-key list). A change's seq is
+    // its transaction's id shifted by FeedNumbering.Bits plus its place in the batch (db/018): readers read below the
+    // oldest open transaction's, so commits need not wait for each other to keep the feed in order.
     // The journal is partitioned by its call's first receipt (db/014: the calls row's first_received_at, not the item's
     // own receipt), so that a call's items live and are dropped with its calls row; each of them carries it.
-    private const string JournalAndChangesSql = """
+    private const string JournalAndChangesSql = $"""
         WITH input AS (
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::boolean[], $7::text[],
                                  $8::text[], $9::integer[], $10::text[], $11::text[], $12::boolean[], $13::timestamptz[])
@@ -46,16 +46,11 @@ public static partial class CallAppends
             FROM input i JOIN journaled j ON j.session_id = i.session_id AND j.item_key = i.item_key
             WHERE i.change_type IS NOT NULL
             ORDER BY i.session_id, i.item_key, i.arrival
-        ),
-        feed AS (
-            UPDATE callgrains_feed SET last_seq = last_seq + (SELECT count(*) FROM new_changes)
-            WHERE id = 1 AND EXISTS (SELECT FROM new_changes)
-            RETURNING last_seq - (SELECT count(*) FROM new_changes) AS base
         )
         INSERT INTO callgrains_changes (seq, type, session_id, version, user_data, at, view_json)
-        SELECT feed.base + row_number() OVER (ORDER BY c.arrival), c.change_type, c.session_id, c.version, c.user_data,
-               c.received_at, c.view_json
-        FROM new_changes c CROSS JOIN feed
+        SELECT {FeedNumbering.TransactionBase} + row_number() OVER (ORDER BY c.arrival), c.change_type, c.session_id,
+               c.version, c.user_data, c.received_at, c.view_json
+        FROM new_changes c
         """;
 
     // Same rule as the in-memory store: the incoming row replaces the stored one unless the stored one is newer.
@@ -82,17 +77,15 @@ public static partial class CallAppends
         """;
 
     /// <summary>
-    /// Writes <paramref name="appends"/> in list order as one unit. With <paramref name="transaction"/> null the
-    /// batch runs in PostgreSQL's implicit transaction (one round trip, all or nothing); with a transaction the
-    /// caller decides when to commit, e.g. to fold several batches into one commit.
+    /// Writes <paramref name="appends"/> in list order as one unit, in PostgreSQL's implicit transaction (one round
+    /// trip, all or nothing). Never two of these in one transaction: each numbers its changes from the transaction's
+    /// id (<see cref="FeedNumbering"/>), and a second would number the same seqs again.
     /// </summary>
-    public static async Task ExecuteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<CallAppend> appends,
-        CancellationToken cancellationToken = default)
+    public static async Task ExecuteAsync(NpgsqlConnection connection, IReadOnlyList<CallAppend> appends, CancellationToken cancellationToken = default)
     {
         if (appends.Count == 0) return;
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        // The feed's lock is taken by the last statement, so that it is held for as short a time as possible.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(appends.Count, FeedNumbering.MaxChangesPerTransaction, nameof(appends));
+        await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(CallsCommand(LatestRowPerCall(appends)));
         batch.BatchCommands.Add(JournalAndChangesCommand(appends));
         // Planning is about a sixth of these statements' server time for a batch of twenty. Prepared on a pooled

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using CallGrains.Domain.Calls;
@@ -34,7 +35,7 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource)
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            await CallAppends.ExecuteAsync(connection, transaction: null, appends, cancellationToken);
+            await CallAppends.ExecuteAsync(connection, appends, cancellationToken);
         }
         catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
         {
@@ -133,11 +134,32 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource)
             reader.GetFieldValue<DateTimeOffset>(5)), cancellationToken);
     }
 
+    /// <summary>
+    /// The changes after <see cref="ChangeQuery.After"/> that are final (below the horizon, <see cref="FeedNumbering"/>).
+    /// A change committed behind a transaction still open is held back: the read waits for that transaction (a few
+    /// milliseconds for another writer's batch, at most <see cref="FeedNumbering.HeldBackWait"/>) so that a change is
+    /// readable as soon as its push was acknowledged, and answers without the held ones only if it waited that long.
+    /// </summary>
     public async Task<IReadOnlyList<CallChange>> ReadAsync(ChangeQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1, nameof(query));
+        var started = Stopwatch.GetTimestamp();
+        var pause = TimeSpan.FromMilliseconds(1);
+        while (true)
+        {
+            var rows = await ReadPageAsync(query, cancellationToken);
+            var final = rows.TakeWhile(row => !row.HeldBack).Select(row => row.Change).ToList();
+            if (final.Count == rows.Count || Stopwatch.GetElapsedTime(started) >= FeedNumbering.HeldBackWait) return final;
+            await Task.Delay(pause, cancellationToken);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(50).Ticks));
+        }
+    }
+
+    private async Task<List<(CallChange Change, bool HeldBack)>> ReadPageAsync(ChangeQuery query, CancellationToken cancellationToken)
+    {
         var command = dataSource.CreateCommand();
-        var sql = new StringBuilder("SELECT seq, type, session_id, version, user_data, at, view_json FROM callgrains_changes WHERE seq > $1");
+        var sql = new StringBuilder(
+            $"SELECT seq, type, session_id, version, user_data, at, view_json, seq >= {FeedNumbering.Horizon} FROM callgrains_changes WHERE seq > $1");
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = query.After });
         if (query.UserData is { } userData)
         {
@@ -158,20 +180,22 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit });
         sql.Append($" ORDER BY seq LIMIT ${command.Parameters.Count}");
         command.CommandText = sql.ToString();
-        return await QueryAsync("read the change feed", command, reader => new CallChange(
+        return await QueryAsync("read the change feed", command, reader => (new CallChange(
             reader.GetInt64(0),
             reader.GetString(1),
             reader.GetString(2),
             reader.GetInt32(3),
             reader.IsDBNull(4) ? null : reader.GetString(4),
             reader.GetFieldValue<DateTimeOffset>(5),
-            reader.GetString(6)), cancellationToken);
+            reader.GetString(6)), reader.GetBoolean(7)), cancellationToken);
     }
 
     public async Task<long> LastSeqAsync(CancellationToken cancellationToken = default)
     {
-        // The counter is taken in each writer's transaction, so its committed value is the highest committed seq.
-        var rows = await QueryAsync("read the change feed", dataSource.CreateCommand("SELECT last_seq FROM callgrains_feed"),
+        // The highest final seq: a change committed behind a still-open transaction is above it and reaches a reader
+        // that starts here once that transaction ends.
+        var rows = await QueryAsync("read the change feed",
+            dataSource.CreateCommand($"SELECT coalesce(max(seq), 0) FROM callgrains_changes WHERE seq < {FeedNumbering.Horizon}"),
             reader => reader.GetInt64(0), cancellationToken);
         return rows.FirstOrDefault();
     }

@@ -32,24 +32,19 @@ public sealed class PostgresStoredViews(NpgsqlDataSource dataSource) : IStoredVi
 
     public async Task<bool> RewriteAsync(CallRow row, int expectedVersion, string changeType, CancellationToken cancellationToken = default)
     {
-        // One statement, so one implicit transaction: the row and its change commit together or not at all. The feed's
-        // row lock is taken last and held to the commit, as every writer of changes does (db/008). first_received_at is
-        // the call's partition key (db/014) and never changes for a call, so it is not written.
-        await using var command = dataSource.CreateCommand("""
+        // One statement, so one implicit transaction: the row and its change commit together or not at all. The change is
+        // the transaction's first and only one (db/018). first_received_at is the call's partition key (db/014) and never
+        // changes for a call, so it is not written.
+        await using var command = dataSource.CreateCommand($"""
             WITH rewritten AS (
                 UPDATE callgrains_calls
                    SET user_data = $2, status = $3, outcome = $4, final = $5, updated_at = $6, version = $7, view_json = $8,
                        unverified = $9, fold_version = $10
                  WHERE session_id = $1 AND version = $11
                 RETURNING session_id
-            ),
-            feed AS (
-                UPDATE callgrains_feed SET last_seq = last_seq + 1
-                WHERE id = 1 AND EXISTS (SELECT FROM rewritten)
-                RETURNING last_seq
             )
             INSERT INTO callgrains_changes (seq, type, session_id, version, user_data, at, view_json)
-            SELECT last_seq, $12, $1, $7, $2, $6, $8 FROM feed
+            SELECT {FeedNumbering.TransactionBase} + 1, $12, $1, $7, $2, $6, $8 FROM rewritten
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = row.SessionId });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)row.UserData ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });

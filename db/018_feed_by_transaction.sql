@@ -1,0 +1,21 @@
+-- The change feed numbered by transaction id instead of by a locked counter (issue 10).
+--
+-- Until now every writer took its seq range from the one callgrains_feed row and held that row's lock through its
+-- commit (008), so commits went one at a time: two nodes' group commits took turns, and no two commits ever shared a
+-- WAL flush. Now a change's seq is its transaction's id shifted left by 14 bits, plus its place in the transaction
+-- (1 .. 16383; a transaction writes at most GroupCommitOptions.MaxBatch, 10,000, changes):
+--
+--     seq = (pg_current_xact_id() << 14) + n
+--
+-- Readers read only below the horizon (pg_snapshot_xmin(pg_current_snapshot()) << 14): every transaction with a
+-- lower id has ended, and every transaction that starts later gets a higher one, so no seq below the horizon can
+-- appear after a reader has moved past it. Commits no longer wait for each other. A change committed while an older
+-- transaction is still open waits for it to end before it is readable; the store's read waits that long (bounded)
+-- rather than answer without it.
+--
+-- Existing changes keep their seqs: each is at most 10,000 per transaction that wrote any, so below every new one
+-- (a transaction's id times 16,384). Cursors that clients and subscriptions hold stay valid.
+--
+-- Nodes of an older build write through callgrains_feed: stop them before this step runs. Dropping the table makes
+-- such a node fail its writes (503) instead of numbering changes below what readers have already passed.
+DROP TABLE IF EXISTS callgrains_feed;
