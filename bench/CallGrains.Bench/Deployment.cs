@@ -95,20 +95,29 @@ public sealed class Deployment : IAsyncDisposable, ILoadTarget
 
     /// <summary>
     /// The time the nodes' garbage collectors have held them paused since they started, summed over the nodes: the
-    /// runtime's <c>dotnet.gc.pause.time</c> from each node's /metrics, as an operator's Prometheus reads it.
+    /// runtime's <c>dotnet.gc.pause.time</c>.
     /// </summary>
     private async Task<TimeSpan> GcPausedAsync()
     {
+        var seconds = (await MetricsAsync()).Sum(GcPauseSeconds);
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    public const string GcPauseSeconds = "dotnet_gc_pause_time_seconds_total";
+
+    /// <summary>Every node's /metrics now, summed over the nodes.</summary>
+    public async Task<NodeMetrics> MetricsAsync()
+    {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var seconds = 0.0;
+        var lines = new List<string>();
         foreach (var url in _urls)
         {
             var text = await http.GetStringAsync(new Uri(url, "metrics"));
-            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("dotnet_gc_pause_time_seconds_total", StringComparison.Ordinal))
-                ?? throw new InvalidOperationException($"{url}metrics has no dotnet_gc_pause_time_seconds_total");
-            seconds += double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+            if (!text.Contains(GcPauseSeconds, StringComparison.Ordinal))
+                throw new InvalidOperationException($"{url}metrics has no {GcPauseSeconds}");
+            lines.AddRange(text.Split('\n'));
         }
-        return TimeSpan.FromSeconds(seconds);
+        return new NodeMetrics(lines);
     }
 
     /// <summary>Resident memory of a process, from /proc (Linux).</summary>
