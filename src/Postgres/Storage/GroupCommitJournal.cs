@@ -24,11 +24,10 @@ public sealed class GroupCommitOptions
     public double LingerMs { get; set; }
 
     /// <summary>
-    /// Transactions in flight at once. Each one holds the change feed's row lock from its last statement through its
-    /// commit (the feed's order is commit order), so transactions commit one after another however many there are.
-    /// One writer lets everything that arrives during a commit form the next batch; more writers split that queue
-    /// into small batches that wait in line for the lock, each paying a commit (4 writers against 1, 2026-11-29:
-    /// PostgreSQL's CPU per push about doubled and one node's rate fell by a third; see docs/benchmarks.md).
+    /// Transactions in flight at once. One writer lets everything that arrives during a commit form the next batch;
+    /// more writers split that queue into smaller batches, each paying a transaction. Until db/018 they also waited in
+    /// line for the change feed's counter row (4 writers against 1, 2026-11-29: PostgreSQL's CPU per push about doubled);
+    /// without it, 2 writers against 1 (2026-11-30) still did not raise one node's rate or lower its latency at half.
     /// </summary>
     [Range(1, 64)]
     public int Writers { get; set; } = 1;
