@@ -17,5 +17,6 @@
 -- (a transaction's id times 16,384). Cursors that clients and subscriptions hold stay valid.
 --
 -- Nodes of an older build write through callgrains_feed: stop them before this step runs. Dropping the table makes
--- such a node fail its writes (503) instead of numbering changes below what readers have already passed.
+-- such a node fail every write that makes a change (503, or into its push spool where it has one) instead of numbering
+-- changes below what readers have already passed.
 DROP TABLE IF EXISTS callgrains_feed;
