@@ -24,15 +24,17 @@ public sealed partial class PostgresRetention(NpgsqlDataSource dataSource) : IRe
     {
         // The weeks ahead, then those of whatever rows sit in a DEFAULT partition (the job did not run for longer than
         // it creates ahead, or a clock jumped): their rows move into a partition of their own, where retention finds them.
+        // Creating a partition locks its table and the DEFAULT partition; the function takes them in an order of its own
+        // (db/014), so the tables are locked first here, in the order every query takes them (see DropAsync).
         var created = await ScalarAsync<int>("""
             SELECT callgrains_ensure_weeks($1, $2)
-            """, cancellationToken, (now - RetentionPolicy.Period).ToUniversalTime(), until.ToUniversalTime());
+            """, cancellationToken, [Calls, Journal, Changes], (now - RetentionPolicy.Period).ToUniversalTime(), until.ToUniversalTime());
         created += await ScalarAsync<int>("""
             SELECT coalesce(sum(callgrains_ensure_weeks(w, w)), 0)::int
             FROM (SELECT date_trunc('week', first_received_at, 'UTC') FROM callgrains_calls_default
                   UNION SELECT date_trunc('week', first_received_at, 'UTC') FROM callgrains_journal_default
                   UNION SELECT date_trunc('week', at, 'UTC') FROM callgrains_changes_default) AS waiting(w)
-            """, cancellationToken);
+            """, cancellationToken, [Calls, Journal, Changes]);
         return created;
     }
 
@@ -67,7 +69,8 @@ public sealed partial class PostgresRetention(NpgsqlDataSource dataSource) : IRe
                         if (active.Count > 0) removedActive.AddRange(await SessionsInAsync(calls, active, cancellationToken));
                     }
                     // Calls before journal: the order a group-commit batch locks them in, so that the two never deadlock.
-                    dropped += await DropAsync([.. new[] { Calls, Journal }.Where(tables.Contains).Select(t => Name(t, week))], cancellationToken);
+                    string[] parents = [.. new[] { Calls, Journal }.Where(tables.Contains)];
+                    dropped += await DropAsync(parents, [.. parents.Select(t => Name(t, week))], cancellationToken);
                     weeksRemoved++;
                     callsRemoved += count;
                 }
@@ -75,8 +78,8 @@ public sealed partial class PostgresRetention(NpgsqlDataSource dataSource) : IRe
             if (tables.Contains(Changes))
             {
                 var changes = Name(Changes, week);
-                changesRemoved += await ScalarAsync<long>($"SELECT count(*) FROM {changes}", cancellationToken);
-                dropped += await DropAsync([changes], cancellationToken);
+                changesRemoved += await ScalarAsync<long>($"SELECT count(*) FROM {changes}", cancellationToken, []);
+                dropped += await DropAsync([Changes], [changes], cancellationToken);
             }
         }
         return new RetentionSweep(weeksRemoved, weeksPostponed, dropped, callsRemoved, changesRemoved, removedActive);
@@ -126,26 +129,47 @@ public sealed partial class PostgresRetention(NpgsqlDataSource dataSource) : IRe
     }
 
     /// <summary>Drops the partitions together (a week's journal and calls go at once, or neither); returns how many.</summary>
-    private async Task<int> DropAsync(IReadOnlyList<string> partitions, CancellationToken cancellationToken)
+    /// <param name="parents">Their tables, in the order a group-commit batch takes them.</param>
+    /// <remarks>
+    /// The tables are locked before their partitions are dropped. DROP TABLE on a partition alone locks the partition
+    /// first and its table second, while every query of the table (a grain's journal read, a batch's insert) locks the
+    /// table first and its partitions second: with both in flight, each waited for the other and PostgreSQL aborted
+    /// one of them as a deadlock, failing pushes with 503 while the job ran.
+    /// </remarks>
+    private async Task<int> DropAsync(IReadOnlyList<string> parents, IReadOnlyList<string> partitions, CancellationToken cancellationToken)
     {
         if (partitions.Count == 0) return 0;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await BeginWithLockTimeoutAsync(connection, cancellationToken);
+        await LockAsync(connection, transaction, parents, cancellationToken);
         await using (var drop = new NpgsqlCommand($"DROP TABLE IF EXISTS {string.Join(", ", partitions)}", connection, transaction))
             await drop.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return partitions.Count;
     }
 
-    private async Task<T> ScalarAsync<T>(string sql, CancellationToken cancellationToken, params object[] parameters)
+    /// <param name="tables">Locked (exclusively, in this order) before the statement runs; none when empty.</param>
+    private async Task<T> ScalarAsync<T>(string sql, CancellationToken cancellationToken, IReadOnlyList<string> tables, params object[] parameters)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await BeginWithLockTimeoutAsync(connection, cancellationToken);
+        await LockAsync(connection, transaction, tables, cancellationToken);
         await using var command = new NpgsqlCommand(sql, connection, transaction);
         foreach (var value in parameters) command.Parameters.Add(new NpgsqlParameter { Value = value });
         var result = (T)(await command.ExecuteScalarAsync(cancellationToken))!;
         await transaction.CommitAsync(cancellationToken);
         return result;
+    }
+
+    /// <summary>
+    /// Locks whole tables (each with its partitions) before a statement locks parts of them: table first, as every query
+    /// of a partitioned table locks, so that this job and the ingest never wait for each other in a cycle.
+    /// </summary>
+    private static async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<string> tables, CancellationToken cancellationToken)
+    {
+        if (tables.Count == 0) return;
+        await using var command = new NpgsqlCommand($"LOCK TABLE {string.Join(", ", tables)} IN ACCESS EXCLUSIVE MODE", connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>A transaction whose statements give up on a lock after <see cref="LockTimeout"/>, instead of queueing the ingest behind them.</summary>
