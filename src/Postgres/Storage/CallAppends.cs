@@ -21,7 +21,7 @@ public static partial class CallAppends
     // oldest open transaction's, so commits need not wait for each other to keep the feed in order.
     // The journal is partitioned by its call's first receipt (db/014: the calls row's first_received_at, not the item's
     // own receipt), so that a call's items live and are dropped with its calls row; each of them carries it.
-    private const string JournalAndChangesSql = $"""
+    private static readonly string JournalAndChangesSql = $"""
         WITH input AS (
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::boolean[], $7::text[],
                                  $8::text[], $9::integer[], $10::text[], $11::text[], $12::boolean[], $13::timestamptz[])

@@ -2,22 +2,22 @@ namespace CallGrains.Postgres.Storage;
 
 /// <summary>
 /// How the change feed is numbered on PostgreSQL (db/018): a change's seq is its transaction's id shifted left by
-/// <see cref="Shift"/> bits plus its place in the transaction, and readers read only below the oldest transaction still
+/// <see cref="Bits"/> bits plus its place in the transaction, and readers read only below the oldest transaction still
 /// open. Every lower transaction id has then ended and every later one is higher, so a reader that moved past a seq never
 /// finds a lower one appear behind it, while writers commit side by side (no lock orders them).
 /// </summary>
 internal static class FeedNumbering
 {
-    public const string Shift = "14";
+    public const int Bits = 14;
 
     /// <summary>Changes one transaction may number; a group-commit batch holds at most <see cref="GroupCommitOptions.MaxBatch"/> (10,000).</summary>
-    public const int MaxChangesPerTransaction = (1 << 14) - 1;
+    public const int MaxChangesPerTransaction = (1 << Bits) - 1;
 
     /// <summary>SQL: the seq before this transaction's first change (add 1, 2, ... in the transaction's order).</summary>
-    public const string TransactionBase = "(pg_current_xact_id()::text::bigint << " + Shift + ")";
+    public static readonly string TransactionBase = $"(pg_current_xact_id()::text::bigint << {Bits})";
 
     /// <summary>SQL: every committed seq below this is readable and final; a seq at or above it may still be joined by lower ones.</summary>
-    public const string Horizon = "(SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint << " + Shift + ")";
+    public static readonly string Horizon = $"(SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint << {Bits})";
 
     /// <summary>
     /// How long a read waits for older open transactions to end when it found changes committed behind them. They are
