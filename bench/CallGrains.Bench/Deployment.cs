@@ -85,25 +85,13 @@ public sealed class Deployment : IAsyncDisposable, ILoadTarget
         return http;
     }
 
-    /// <summary>Runs <paramref name="work"/> and tells how long the nodes' collectors paused them meanwhile.</summary>
-    public async Task<(T Result, TimeSpan Paused)> WithGcPausesAsync<T>(Func<Task<T>> work)
+    /// <summary>Runs <paramref name="work"/> and tells what the nodes counted meanwhile (their /metrics after less before).</summary>
+    public async Task<(T Result, NodeMetrics During)> WithNodeMetricsAsync<T>(Func<Task<T>> work)
     {
-        var before = await GcPausedAsync();
+        var before = await MetricsAsync();
         var result = await work();
-        return (result, await GcPausedAsync() - before);
+        return (result, await MetricsAsync() - before);
     }
-
-    /// <summary>
-    /// The time the nodes' garbage collectors have held them paused since they started, summed over the nodes: the
-    /// runtime's <c>dotnet.gc.pause.time</c>.
-    /// </summary>
-    private async Task<TimeSpan> GcPausedAsync()
-    {
-        var seconds = (await MetricsAsync()).Sum(GcPauseSeconds);
-        return TimeSpan.FromSeconds(seconds);
-    }
-
-    public const string GcPauseSeconds = "dotnet_gc_pause_time_seconds_total";
 
     /// <summary>Every node's /metrics now, summed over the nodes.</summary>
     public async Task<NodeMetrics> MetricsAsync()
@@ -113,8 +101,8 @@ public sealed class Deployment : IAsyncDisposable, ILoadTarget
         foreach (var url in _urls)
         {
             var text = await http.GetStringAsync(new Uri(url, "metrics"));
-            if (!text.Contains(GcPauseSeconds, StringComparison.Ordinal))
-                throw new InvalidOperationException($"{url}metrics has no {GcPauseSeconds}");
+            if (!text.Contains(NodeMetrics.GcPauseSeconds, StringComparison.Ordinal))
+                throw new InvalidOperationException($"{url}metrics has no {NodeMetrics.GcPauseSeconds}");
             lines.AddRange(text.Split('\n'));
         }
         return new NodeMetrics(lines);

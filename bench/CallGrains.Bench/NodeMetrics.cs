@@ -8,6 +8,9 @@ namespace CallGrains.Bench;
 /// </summary>
 public sealed class NodeMetrics
 {
+    /// <summary>The runtime's <c>dotnet.gc.pause.time</c>: how long the collector has held the process paused.</summary>
+    public const string GcPauseSeconds = "dotnet_gc_pause_time_seconds_total";
+
     private readonly Dictionary<string, double> _series = new(StringComparer.Ordinal);
 
     public NodeMetrics(IEnumerable<string> lines)
@@ -29,6 +32,9 @@ public sealed class NodeMetrics
 
     /// <summary>A counter or gauge: every series of the name, whatever its labels, added up.</summary>
     public double Sum(string name) => _series.Where(s => NameOf(s.Key) == name).Sum(s => s.Value);
+
+    /// <summary>How long the nodes' collectors held them paused, summed over the nodes.</summary>
+    public TimeSpan GcPaused => TimeSpan.FromSeconds(Sum(GcPauseSeconds));
 
     /// <summary>A histogram: its buckets (by upper bound, over every label set), sum and count.</summary>
     public BucketHistogram Histogram(string name)

@@ -101,11 +101,11 @@ if (!postgresOnly)
     {
         await Load.RunAsync(embedded, concurrency: 64, rate: 0, warmUp, verify: false); // warm-up: JIT, tiering, pools
         var cpu = CpuSample.Take(embedded);
-        var (run, paused) = await embedded.WithGcPausesAsync(() => Load.RunAsync(embedded, concurrency: 64, rate: 0, seconds, verify: false));
+        var (run, node) = await embedded.WithNodeMetricsAsync(() => Load.RunAsync(embedded, concurrency: 64, rate: 0, seconds, verify: false));
         var used = CpuSample.Take(embedded) - cpu;
         run = (run.Traffic, await Load.VerifyAsync(embedded, run.Calls), run.Calls);
         Console.WriteLine($"  embedded, 64 in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, {run.Traffic.Latency}; " +
-                          used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds) + "; " + GcPaused(paused, run.Traffic.Seconds));
+                          used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds) + "; " + GcPaused(node, run.Traffic.Seconds));
         report.Add("embedded ingest (pushes/s acknowledged)", $"{run.Traffic.AcknowledgedPerSecond:F0}/s", "≥ 20,000/s",
             Pass(run.Traffic.AcknowledgedPerSecond >= 20_000) + $", missing {run.Verification!.MissingItems}");
         targets.Verified("embedded", run.Verification.MissingItems);
@@ -129,13 +129,13 @@ await using (var cluster = await Deployment.OnPostgresAsync(await postgres.Creat
     foreach (var concurrency in feedOnly ? new[] { 128 } : new[] { 32, 64, 128 })
     {
         var cpu = CpuSample.Take(cluster);
-        var (run, paused) = await cluster.WithGcPausesAsync(() => Load.RunAsync(cluster, concurrency, rate: 0, seconds, verify: false));
+        var (run, node) = await cluster.WithNodeMetricsAsync(() => Load.RunAsync(cluster, concurrency, rate: 0, seconds, verify: false));
         var used = CpuSample.Take(cluster) - cpu;
         var verification = await Load.VerifyAsync(cluster, run.Calls);
         run = (run.Traffic, verification, run.Calls);
         Console.WriteLine($"  PostgreSQL unthrottled, {concurrency,3} in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, " +
                           $"{run.Traffic.Latency}, missing {run.Verification!.MissingItems}; " +
-                          used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds) + "; " + GcPaused(paused, run.Traffic.Seconds));
+                          used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds) + "; " + GcPaused(node, run.Traffic.Seconds));
         targets.Verified($"PostgreSQL {concurrency} in flight", run.Verification.MissingItems);
         if (run.Traffic.AcknowledgedPerSecond > best.Rate)
             best = (run.Traffic.AcknowledgedPerSecond, run.Traffic.LatencyMs, concurrency, run.Verification.MissingItems);
@@ -153,14 +153,12 @@ await using (var cluster = await Deployment.OnPostgresAsync(await postgres.Creat
 
         // The generator runs in this process: its own collector's pauses hold sends and answers, and count as latency.
         var generatorPausedBefore = GC.GetTotalPauseDuration();
-        var nodeBefore = await cluster.MetricsAsync();
-        var half = await Load.RunAsync(cluster, concurrency: 128, rate: max / 2, seconds, verify: false);
-        var nodeAtHalf = await cluster.MetricsAsync() - nodeBefore;
+        var (half, nodeAtHalf) = await cluster.WithNodeMetricsAsync(() => Load.RunAsync(cluster, concurrency: 128, rate: max / 2, seconds, verify: false));
         var generatorPaused = GC.GetTotalPauseDuration() - generatorPausedBefore;
         half = (half.Traffic, await Load.VerifyAsync(cluster, half.Calls), half.Calls);
         Console.WriteLine($"  PostgreSQL at half, 128 in flight: {half.Traffic.AcknowledgedPerSecond,7:F0}/s acknowledged, {half.Traffic.Latency}, " +
                           $"missing {half.Verification!.MissingItems}; " +
-                          GcPaused(TimeSpan.FromSeconds(nodeAtHalf.Sum(Deployment.GcPauseSeconds)), half.Traffic.Seconds) +
+                          GcPaused(nodeAtHalf, half.Traffic.Seconds) +
                           $"; the load generator's collector paused it {generatorPaused.TotalMilliseconds:F0} ms");
         Console.WriteLine(NodeFigures(nodeAtHalf, half.Traffic.Seconds));
         report.Add($"ack latency at half ({max / 2:F0}/s offered, {half.Traffic.AcknowledgedPerSecond:F0}/s acknowledged; from scheduled send): p50 / p99",
@@ -239,8 +237,8 @@ static string NodeFigures(NodeMetrics step, double seconds)
         $"p50 ≤ {commits.AtMost(0.5) * 1000:G4} ms, p99 ≤ {commits.AtMost(0.99) * 1000:G4} ms; commits in flight {commits.Sum / seconds:P0} of the step");
 }
 
-static string GcPaused(TimeSpan paused, double seconds) =>
-    string.Create(CultureInfo.InvariantCulture, $"GC paused the node {paused.TotalSeconds / seconds:P1} of the step ({paused.TotalMilliseconds:F0} ms)");
+static string GcPaused(NodeMetrics step, double seconds) =>
+    string.Create(CultureInfo.InvariantCulture, $"GC paused the node {step.GcPaused.TotalSeconds / seconds:P1} of the step ({step.GcPaused.TotalMilliseconds:F0} ms)");
 
 namespace CallGrains.Bench
 {
