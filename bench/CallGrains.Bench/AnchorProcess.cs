@@ -1,4 +1,5 @@
 using CallGrains.Tests.Shared;
+using static CallGrains.Tests.Shared.LoopbackPorts;
 
 namespace CallGrains.Bench;
 
@@ -13,7 +14,7 @@ public sealed class AnchorProcess : ILoadTarget, IAsyncDisposable
     /// <param name="mode"><c>ceiling</c> or <c>plain-receiver</c>.</param>
     public static async Task<AnchorProcess> StartAsync(string mode, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var port = ServiceProcess.FreePort();
+        var port = FreePort();
         var environment = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using CallGrains.Tests.Shared;
 using static CallGrains.Tests.Shared.ServiceProcess;
+using static CallGrains.Tests.Shared.LoopbackPorts;
 
 namespace CallGrains.Bench;
 

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using CallGrains.Hosting;
+using static CallGrains.Tests.Shared.LoopbackPorts;
 
 namespace CallGrains.Api.Tests;
 
@@ -118,12 +119,6 @@ public class ApiFixture : IAsyncLifetime
     public static string PushPathFor(string push) =>
         push.Contains("\"feeLst\"", StringComparison.Ordinal) ? "/v1/huawei/fee" : "/v1/huawei/status";
 
-    protected static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>The same service with no API keys configured: business endpoints are open.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using CallGrains.Tests.Shared;
+using static CallGrains.Tests.Shared.LoopbackPorts;
 
 namespace CallGrains.Api.Tests;
 

@@ -4,6 +4,7 @@ using CallGrains.Api.Hosting;
 using CallGrains.Silo;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using static CallGrains.Tests.Shared.LoopbackPorts;
 
 namespace CallGrains.Api.Tests;
 
@@ -140,10 +141,4 @@ public sealed class StartupOptionsTests
             }
         });
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

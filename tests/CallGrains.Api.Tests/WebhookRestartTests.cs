@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using static CallGrains.Tests.Shared.LoopbackPorts;
 
 namespace CallGrains.Api.Tests;
 
@@ -96,12 +97,6 @@ public sealed class WebhookRestartTests : IAsyncLifetime
         return new RunningApi(app, new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()));
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private sealed record RunningApi(WebApplication App, Uri Address) : IAsyncDisposable
     {

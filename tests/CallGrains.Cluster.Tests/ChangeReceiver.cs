@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using CallGrains.Tests.Shared;
+using static CallGrains.Tests.Shared.LoopbackPorts;
 
 namespace CallGrains.Cluster.Tests;
 
@@ -20,7 +21,7 @@ public sealed class ChangeReceiver : IDisposable
 
     public ChangeReceiver()
     {
-        Url = $"http://127.0.0.1:{ServiceProcess.FreePort()}/hooks/";
+        Url = $"http://127.0.0.1:{FreePort()}/hooks/";
         _listener.Prefixes.Add(Url);
         _listener.Start();
         _ = Task.Run(ServeAsync);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CallGrains.Tests.Shared;
 using static CallGrains.Tests.Shared.ServiceProcess;
+using static CallGrains.Tests.Shared.LoopbackPorts;
 
 namespace CallGrains.Cluster.Tests;
 

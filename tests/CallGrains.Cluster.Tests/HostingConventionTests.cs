@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using CallGrains.Tests.Shared;
 using static CallGrains.Tests.Shared.ServiceProcess;
+using static CallGrains.Tests.Shared.LoopbackPorts;
 
 namespace CallGrains.Cluster.Tests;
 

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 using CallGrains.Hosting;
+using static CallGrains.Tests.Shared.LoopbackPorts;
 
 namespace CallGrains.Console.Tests;
 
@@ -136,12 +137,6 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public void Eventually(Func<bool> condition, string what, double seconds = 15) =>
         Eventually(() => condition() ? "yes" : null, what, seconds);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>The real clock plus an offset that only grows.</summary>

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using CallGrains.Postgres.Schema;
 using Npgsql;
+using static CallGrains.Tests.Shared.LoopbackPorts;
 
 namespace CallGrains.Tests.Shared;
 
@@ -57,7 +58,7 @@ public sealed class PostgresServer : IAsyncLifetime
             }
             // --no-sync only skips initdb's final flush of a directory that is deleted after the run anyway.
             await RunServerToolAsync("initdb", ["-D", DataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
-            _port = FreeLoopbackPort();
+            _port = FreePort();
             await StartAsync();
             _adminConnectionString = new NpgsqlConnectionStringBuilder
             {
@@ -230,12 +231,6 @@ public sealed class PostgresServer : IAsyncLifetime
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 [CollectionDefinition(Name)]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using static CallGrains.Tests.Shared.LoopbackPorts;
 
 namespace CallGrains.Tests.Shared;
 
@@ -153,10 +154,4 @@ public sealed class ServiceProcess : IAsyncDisposable
         return directory?.FullName ?? throw new DirectoryNotFoundException("CallGrains.sln not found above " + AppContext.BaseDirectory);
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
