@@ -11,6 +11,9 @@ public sealed class NodeMetrics
     /// <summary>The runtime's <c>dotnet.gc.pause.time</c>: how long the collector has held the process paused.</summary>
     public const string GcPauseSeconds = "dotnet_gc_pause_time_seconds_total";
 
+    /// <summary>The runtime's <c>dotnet.gc.heap.total_allocated</c>: bytes the process has allocated on its managed heap.</summary>
+    public const string AllocatedBytes = "dotnet_gc_heap_total_allocated_bytes_total";
+
     private readonly Dictionary<string, double> _series = new(StringComparer.Ordinal);
 
     public NodeMetrics(IEnumerable<string> lines)
@@ -35,6 +38,9 @@ public sealed class NodeMetrics
 
     /// <summary>How long the nodes' collectors held them paused, summed over the nodes.</summary>
     public TimeSpan GcPaused => TimeSpan.FromSeconds(Sum(GcPauseSeconds));
+
+    /// <summary>What the nodes allocated, summed over the nodes.</summary>
+    public double Allocated => Sum(AllocatedBytes);
 
     /// <summary>A histogram: its buckets (by upper bound, over every label set), sum and count.</summary>
     public BucketHistogram Histogram(string name)

@@ -105,7 +105,7 @@ if (!postgresOnly)
         var used = CpuSample.Take(embedded) - cpu;
         run = (run.Traffic, await Load.VerifyAsync(embedded, run.Calls), run.Calls);
         Console.WriteLine($"  embedded, 64 in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, {run.Traffic.Latency}; " +
-                          used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds) + "; " + GcPaused(node, run.Traffic.Seconds));
+                          used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds) + "; " + Collector(node, run.Traffic));
         report.Add("embedded ingest (pushes/s acknowledged)", $"{run.Traffic.AcknowledgedPerSecond:F0}/s", "≥ 20,000/s",
             Pass(run.Traffic.AcknowledgedPerSecond >= 20_000) + $", missing {run.Verification!.MissingItems}");
         targets.Verified("embedded", run.Verification.MissingItems);
@@ -135,7 +135,7 @@ await using (var cluster = await Deployment.OnPostgresAsync(await postgres.Creat
         run = (run.Traffic, verification, run.Calls);
         Console.WriteLine($"  PostgreSQL unthrottled, {concurrency,3} in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, " +
                           $"{run.Traffic.Latency}, missing {run.Verification!.MissingItems}; " +
-                          used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds) + "; " + GcPaused(node, run.Traffic.Seconds));
+                          used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds) + "; " + Collector(node, run.Traffic));
         targets.Verified($"PostgreSQL {concurrency} in flight", run.Verification.MissingItems);
         if (run.Traffic.AcknowledgedPerSecond > best.Rate)
             best = (run.Traffic.AcknowledgedPerSecond, run.Traffic.LatencyMs, concurrency, run.Verification.MissingItems);
@@ -158,7 +158,7 @@ await using (var cluster = await Deployment.OnPostgresAsync(await postgres.Creat
         half = (half.Traffic, await Load.VerifyAsync(cluster, half.Calls), half.Calls);
         Console.WriteLine($"  PostgreSQL at half, 128 in flight: {half.Traffic.AcknowledgedPerSecond,7:F0}/s acknowledged, {half.Traffic.Latency}, " +
                           $"missing {half.Verification!.MissingItems}; " +
-                          GcPaused(nodeAtHalf, half.Traffic.Seconds) +
+                          Collector(nodeAtHalf, half.Traffic) +
                           $"; the load generator's collector paused it {generatorPaused.TotalMilliseconds:F0} ms");
         Console.WriteLine(NodeFigures(nodeAtHalf, half.Traffic.Seconds));
         report.Add($"ack latency at half ({max / 2:F0}/s offered, {half.Traffic.AcknowledgedPerSecond:F0}/s acknowledged; from scheduled send): p50 / p99",
@@ -237,8 +237,11 @@ static string NodeFigures(NodeMetrics step, double seconds)
         $"p50 ≤ {commits.AtMost(0.5) * 1000:G4} ms, p99 ≤ {commits.AtMost(0.99) * 1000:G4} ms; commits in flight {commits.Sum / seconds:P0} of the step");
 }
 
-static string GcPaused(NodeMetrics step, double seconds) =>
-    string.Create(CultureInfo.InvariantCulture, $"GC paused the node {step.GcPaused.TotalSeconds / seconds:P1} of the step ({step.GcPaused.TotalMilliseconds:F0} ms)");
+// Allocation per push is the steadiest figure of the hot path's cost: unlike a rate, it barely moves with the host's noise.
+static string Collector(NodeMetrics step, TrafficFigures traffic) =>
+    string.Create(CultureInfo.InvariantCulture,
+        $"GC paused the node {step.GcPaused.TotalSeconds / traffic.Seconds:P1} of the step ({step.GcPaused.TotalMilliseconds:F0} ms), " +
+        $"it allocated {step.Allocated / traffic.PushesSent / 1024:F1} KiB per push");
 
 namespace CallGrains.Bench
 {

@@ -23,12 +23,15 @@ public static class RouteSegment
     /// </summary>
     public static string? Problem(HttpContext http)
     {
-        if (RawSegments(http) is not { } segments) return null;
-        foreach (var segment in segments)
+        // Every push passes here: the raw path is walked in place, and only a segment with an escape is unescaped.
+        if (!TryRawPath(http, out var path)) return null;
+        foreach (var range in path.Split('/'))
         {
-            var id = Uri.UnescapeDataString(segment);
+            var segment = path[range];
+            ReadOnlySpan<char> id = segment.Contains('%') ? Uri.UnescapeDataString(segment) : segment;
             if (id is "." or "..") return "The path holds a dot segment ('.' or '..'); ids cannot be addressed that way.";
-            if (id.Any(char.IsControl)) return "An id in the path holds control characters.";
+            if (id.ContainsAnyInRange('\0', '\u001f') || id.ContainsAnyInRange('\u007f', '\u009f'))
+                return "An id in the path holds control characters.";
         }
         return null;
     }
@@ -49,11 +52,17 @@ public static class RouteSegment
     public static string? Problem(string? id, string name) =>
         id is not null && id.Any(char.IsControl) ? $"{name} must not contain control characters." : null;
 
-    private static string[]? RawSegments(HttpContext http)
+    private static string[]? RawSegments(HttpContext http) => TryRawPath(http, out var path) ? path.ToString().Split('/') : null;
+
+    /// <summary>The raw target's path after its leading '/', without the query; false when the target is not a path.</summary>
+    private static bool TryRawPath(HttpContext http, out ReadOnlySpan<char> path)
     {
+        path = default;
         var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        if (string.IsNullOrEmpty(raw) || raw[0] != '/') return null;
-        return raw.Split('?', 2)[0][1..].Split('/');
+        if (string.IsNullOrEmpty(raw) || raw[0] != '/') return false;
+        var query = raw.IndexOf('?');
+        path = raw.AsSpan(1, (query < 0 ? raw.Length : query) - 1);
+        return true;
     }
 }
 

@@ -117,8 +117,21 @@ internal sealed partial class PushFields(JsonElement item, List<string> problems
     public static string? NormaliseTime(string? raw)
     {
         if (raw is null) return null;
+        // Nearly every time arrives normal ("2019-01-24 03:04:24"), and is taken as it is: the replace would copy it.
+        if (IsNormal(raw)) return raw.Length == 0 ? null : raw;
         var text = Whitespace().Replace(raw.Trim(), " ");
         return text.Length == 0 ? null : text;
+    }
+
+    /// <summary>No whitespace at either end, and none inside but single spaces.</summary>
+    private static bool IsNormal(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (!char.IsWhiteSpace(text[i])) continue;
+            if (text[i] != ' ' || i == 0 || i == text.Length - 1 || char.IsWhiteSpace(text[i + 1])) return false;
+        }
+        return true;
     }
 
     /// <summary>The string's value, false for an escape that is valid JSON but not UTF-16 (a lone "\uD800").</summary>
