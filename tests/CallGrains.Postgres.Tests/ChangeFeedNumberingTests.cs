@@ -1,8 +1,11 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using CallGrains.Domain.Changes;
 using CallGrains.Postgres.Storage;
 using CallGrains.Storage;
+using CallGrains.Telemetry;
 using CallGrains.Tests.Shared;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using static CallGrains.Tests.Shared.StoredCalls;
 
@@ -81,6 +84,40 @@ public sealed class ChangeFeedNumberingTests(PostgresServer server)
         Assert.Equal(["b-0", "b-1", "b-2", "b-3", "b-4"], batch.Select(c => c.SessionId));
         Assert.Equal(batch.Select(c => c.Seq).Order(), batch.Select(c => c.Seq));
         Assert.True(batch[0].Seq > before);
+    }
+
+    [Fact]
+    public async Task Reads_held_back_are_counted_as_caught_up_when_the_older_writer_ends_and_timed_out_when_it_stays_open()
+    {
+        using var services = new ServiceCollection().AddCallGrainsMetrics().BuildServiceProvider();
+        var outcomes = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        using var listener = new MeterListener();
+        // This store's meter only (its factory is its scope): other tests' nodes count reads of their own.
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Scope == meters && instrument.Name == "callgrains.changes.held_back") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) => outcomes.Enqueue((string)tags[0].Value!));
+        listener.Start();
+        await using var db = await StoreDatabase.CreateAsync(server, services.GetRequiredService<CallGrainsMetrics>());
+        var start = await db.Store.LastSeqAsync();
+        await db.Store.ReadAsync(new ChangeQuery(After: start));
+        Assert.Empty(outcomes);
+
+        await using var older = await db.Source.OpenConnectionAsync();
+        await using var transaction = await older.BeginTransactionAsync();
+        await ExecuteAsync(older, transaction, "SELECT pg_current_xact_id()");
+        await db.Store.AppendAsync(Entry("acknowledged", "k-1"), Row("acknowledged", 1));
+        // Left open past the read's limit: what an operator is told about, since it holds every reader back.
+        Assert.Empty(await db.Store.ReadAsync(new ChangeQuery(After: start)));
+        Assert.Equal(["timed-out"], outcomes);
+
+        var read = db.Store.ReadAsync(new ChangeQuery(After: start));
+        await Task.Delay(100);
+        await transaction.RollbackAsync();
+        Assert.Single(await read);
+        Assert.Equal(["timed-out", "caught-up"], outcomes);
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)

@@ -3,6 +3,7 @@ using CallGrains.Domain.Changes;
 using CallGrains.Domain.Pushes;
 using CallGrains.Postgres.Storage;
 using CallGrains.Storage;
+using CallGrains.Telemetry;
 using CallGrains.Storage.InMemory;
 using CallGrains.Tests.Shared;
 using Npgsql;
@@ -404,16 +405,16 @@ public sealed class PostgresStoreTests(PostgresServer server)
 }
 
 /// <summary>A fresh migrated database with a store over it, disposed with the test.</summary>
-internal sealed class StoreDatabase(string connectionString, NpgsqlDataSource source) : IAsyncDisposable
+internal sealed class StoreDatabase(string connectionString, NpgsqlDataSource source, CallGrainsMetrics? metrics = null) : IAsyncDisposable
 {
     public string ConnectionString { get; } = connectionString;
     public NpgsqlDataSource Source { get; } = source;
-    public PostgresStore Store { get; } = new(source);
+    public PostgresStore Store { get; } = new(source, metrics);
 
-    public static async Task<StoreDatabase> CreateAsync(PostgresServer server)
+    public static async Task<StoreDatabase> CreateAsync(PostgresServer server, CallGrainsMetrics? metrics = null)
     {
         var connectionString = await server.CreateMigratedDatabaseAsync();
-        return new StoreDatabase(connectionString, NpgsqlDataSource.Create(connectionString));
+        return new StoreDatabase(connectionString, NpgsqlDataSource.Create(connectionString), metrics);
     }
 
     public ValueTask DisposeAsync() => Source.DisposeAsync();

@@ -40,6 +40,7 @@ public sealed class CallGrainsMetrics
     private readonly Histogram<long> _batchSize;
     private readonly Histogram<double> _commitDuration;
     private readonly Counter<long> _storeOutages;
+    private readonly Counter<long> _heldBack;
 
     public CallGrainsMetrics(IMeterFactory meters)
     {
@@ -70,6 +71,9 @@ public sealed class CallGrainsMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
         _storeOutages = meter.CreateCounter<long>("callgrains.store.outages", "{request}",
             "Requests answered 503, by the part that was missing (missing: storage, cluster or deadline).");
+        _heldBack = meter.CreateCounter<long>("callgrains.changes.held_back", "{read}",
+            "Change-feed reads that found a change committed behind a transaction still open (PostgreSQL), by how they ended: " +
+            "caught-up (it ended while the read waited) or timed-out (the read answered without the change after waiting its limit).");
     }
 
     /// <summary>The event type as a tag value: the protocol's words, else "other" (never a client's free text).</summary>
@@ -113,6 +117,9 @@ public sealed class CallGrainsMetrics
     }
 
     /// <param name="missingPart">What was missing: "storage", "cluster" or "deadline" (the 503's <c>unavailable</c> member).</param>
+    /// <param name="caughtUp">Whether the older transaction ended within the read's wait; false: the read answered without the held changes.</param>
+    public void HeldBack(bool caughtUp) => _heldBack.Add(1, new KeyValuePair<string, object?>("outcome", caughtUp ? "caught-up" : "timed-out"));
+
     public void StoreOutage(string missingPart) => _storeOutages.Add(1, new KeyValuePair<string, object?>("missing", missingPart));
 }
 

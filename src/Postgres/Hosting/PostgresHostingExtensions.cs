@@ -44,7 +44,7 @@ public static class PostgresHostingExtensions
             builder.ConnectionStringBuilder.NoResetOnClose = true;
             return builder.Build();
         });
-        services.TryAddSingleton(sp => new PostgresStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSourceKey)));
+        services.TryAddSingleton(sp => new PostgresStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSourceKey), sp.GetService<CallGrainsMetrics>()));
         // Plain adds, not TryAdd: whichever store is registered last is the one resolved, so this replaces an
         // in-memory store registered earlier instead of silently losing to it.
         // Grain activations (and /events) read through the batcher, so that concurrent activations share a query.

@@ -5,6 +5,7 @@ using CallGrains.Domain.Calls;
 using CallGrains.Domain.Changes;
 using CallGrains.Domain.Pushes;
 using CallGrains.Storage;
+using CallGrains.Telemetry;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -16,7 +17,8 @@ namespace CallGrains.Postgres.Storage;
 /// an older call version never overwrites a newer one, lists are newest first by (first received, session id)
 /// with keyset paging. Timestamps are kept to the microsecond, PostgreSQL's precision.
 /// </summary>
-public sealed partial class PostgresStore(NpgsqlDataSource dataSource)
+/// <param name="metrics">Counts change-feed reads held back behind an open transaction; none when null.</param>
+public sealed partial class PostgresStore(NpgsqlDataSource dataSource, CallGrainsMetrics? metrics = null)
     : IPushJournal, IJournalReader, ICallsProjection, IRequestsProjection, IChangeFeed
 {
     private const string CallColumns =
@@ -145,11 +147,19 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource)
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1, nameof(query));
         var started = Stopwatch.GetTimestamp();
         var pause = TimeSpan.FromMilliseconds(1);
+        var heldBack = false;
         while (true)
         {
             var rows = await ReadPageAsync(query, cancellationToken);
             var final = rows.TakeWhile(row => !row.HeldBack).Select(row => row.Change).ToList();
-            if (final.Count == rows.Count || Stopwatch.GetElapsedTime(started) >= FeedNumbering.HeldBackWait) return final;
+            var caughtUp = final.Count == rows.Count;
+            if (caughtUp || Stopwatch.GetElapsedTime(started) >= FeedNumbering.HeldBackWait)
+            {
+                // Counted, because a read that times out says a transaction was left open and holds every reader back.
+                if (heldBack || !caughtUp) metrics?.HeldBack(caughtUp);
+                return final;
+            }
+            heldBack = true;
             await Task.Delay(pause, cancellationToken);
             pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(50).Ticks));
         }
