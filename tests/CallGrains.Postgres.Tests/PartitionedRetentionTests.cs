@@ -120,9 +120,10 @@ public sealed class PartitionedRetentionTests(PostgresServer server)
     [Fact]
     public async Task Pushes_up_to_the_weeks_made_ahead_never_land_in_a_default_partition_and_one_beyond_them_is_moved_out()
     {
-        await using var db = await StoreDatabase.CreateAsync(server);
-        var retention = new PostgresRetention(db.Source);
         var now = new DateTimeOffset(2027, 1, 6, 9, 0, 0, TimeSpan.Zero);
+        // The service clock stands where the last push is stamped: a journal read finds calls up to its now (and a day).
+        await using var db = await StoreDatabase.CreateAsync(server, clock: new FixedClock(now.AddDays(60)));
+        var retention = new PostgresRetention(db.Source);
         await retention.PrepareAsync(now, now.AddDays(28));
 
         await AppendCallAsync(db.Store, "soon", now.AddDays(1), now.AddDays(1));
@@ -183,5 +184,10 @@ public sealed class PartitionedRetentionTests(PostgresServer server)
         while (await reader.ReadAsync())
             rows.Add(string.Join("|", Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "null" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
         return rows;
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 }

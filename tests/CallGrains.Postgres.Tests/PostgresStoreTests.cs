@@ -405,16 +405,17 @@ public sealed class PostgresStoreTests(PostgresServer server)
 }
 
 /// <summary>A fresh migrated database with a store over it, disposed with the test.</summary>
-internal sealed class StoreDatabase(string connectionString, NpgsqlDataSource source, CallGrainsMetrics? metrics = null) : IAsyncDisposable
+internal sealed class StoreDatabase(string connectionString, NpgsqlDataSource source, CallGrainsMetrics? metrics = null, TimeProvider? clock = null)
+    : IAsyncDisposable
 {
     public string ConnectionString { get; } = connectionString;
     public NpgsqlDataSource Source { get; } = source;
-    public PostgresStore Store { get; } = new(source, metrics);
+    public PostgresStore Store { get; } = new(source, metrics, clock);
 
-    public static async Task<StoreDatabase> CreateAsync(PostgresServer server, CallGrainsMetrics? metrics = null)
+    public static async Task<StoreDatabase> CreateAsync(PostgresServer server, CallGrainsMetrics? metrics = null, TimeProvider? clock = null)
     {
         var connectionString = await server.CreateMigratedDatabaseAsync();
-        return new StoreDatabase(connectionString, NpgsqlDataSource.Create(connectionString), metrics);
+        return new StoreDatabase(connectionString, NpgsqlDataSource.Create(connectionString), metrics, clock);
     }
 
     public ValueTask DisposeAsync() => Source.DisposeAsync();

@@ -1,3 +1,4 @@
+using CallGrains.Hosting;
 using CallGrains.Postgres.Storage;
 using CallGrains.Requests;
 using CallGrains.Storage;
@@ -44,7 +45,7 @@ public static class PostgresHostingExtensions
             builder.ConnectionStringBuilder.NoResetOnClose = true;
             return builder.Build();
         });
-        services.TryAddSingleton(sp => new PostgresStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSourceKey), sp.GetService<CallGrainsMetrics>()));
+        services.TryAddSingleton(sp => new PostgresStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(DataSourceKey), sp.GetService<CallGrainsMetrics>(), ServiceTime.Of(sp)));
         // Plain adds, not TryAdd: whichever store is registered last is the one resolved, so this replaces an
         // in-memory store registered earlier instead of silently losing to it.
         // Grain activations (and /events) read through the batcher, so that concurrent activations share a query.

@@ -4,6 +4,7 @@ using System.Text.Json;
 using CallGrains.Domain.Calls;
 using CallGrains.Domain.Changes;
 using CallGrains.Domain.Pushes;
+using CallGrains.Hosting;
 using CallGrains.Storage;
 using CallGrains.Telemetry;
 using Npgsql;
@@ -18,9 +19,21 @@ namespace CallGrains.Postgres.Storage;
 /// with keyset paging. Timestamps are kept to the microsecond, PostgreSQL's precision.
 /// </summary>
 /// <param name="metrics">Counts change-feed reads held back behind an open transaction; none when null.</param>
-public sealed partial class PostgresStore(NpgsqlDataSource dataSource, CallGrainsMetrics? metrics = null)
+/// <param name="clock">The service clock pushes are stamped with (<see cref="ServiceTime"/>); the system's when null.</param>
+public sealed partial class PostgresStore(NpgsqlDataSource dataSource, CallGrainsMetrics? metrics = null, TimeProvider? clock = null)
     : IPushJournal, IJournalReader, ICallsProjection, IRequestsProjection, IChangeFeed
 {
+    /// <summary>
+    /// How far ahead of this node's clock another node's may run and still have its calls found by a journal read. A
+    /// call is partitioned by its first push's receipt, stamped by the clock of the node that received it, so no call
+    /// starts after the reader's now plus this. Bounding the read by it leaves out the weeks of partitions made ahead
+    /// (db/014), which no read could find anything in but each read probed; nodes whose clocks are a day apart would
+    /// break Orleans' membership long before this.
+    /// </summary>
+    public static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromDays(1);
+
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
     private const string CallColumns =
         "session_id, user_data, status, outcome, final, first_received_at, updated_at, version, view_json, unverified";
 
@@ -58,10 +71,12 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource, CallGrain
         var command = dataSource.CreateCommand("""
             SELECT session_id, item_key, event_type, body, received_at, changed_view, flag, folded, projected
             FROM callgrains_journal
-            WHERE session_id = ANY($1)
+            WHERE session_id = ANY($1) AND first_received_at < $2
             ORDER BY seq
             """);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. sessionIds] });
+        // Most reads are of calls that have just begun and find nothing: what they cost is the partitions they probe.
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = (_clock.GetUtcNow() + ClockSkewAllowance).ToUniversalTime() });
         var entries = await QueryAsync("read the push journal", command, reader => new JournalEntry(
             new PushItem(reader.GetString(0), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4),
                 reader.IsDBNull(6) ? null : reader.GetString(6)),

@@ -1,0 +1,53 @@
+using CallGrains.Postgres.Storage;
+using CallGrains.Tests.Shared;
+using Npgsql;
+using static CallGrains.Tests.Shared.StoredCalls;
+
+namespace CallGrains.Postgres.Tests;
+
+/// <summary>
+/// A grain's activation reads its call's journal, and most of those reads are of calls that have just begun: what they
+/// cost is the partitions they visit. The weeks made ahead of the clock cannot hold a call yet, so reads leave them out.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class JournalReadTests(PostgresServer server)
+{
+    private static readonly DateTimeOffset Now = new(2027, 3, 3, 12, 0, 0, TimeSpan.Zero); // a Wednesday
+
+    [Fact]
+    public async Task A_journal_read_leaves_the_weeks_made_ahead_of_the_clock_untouched()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server, clock: new FixedClock(Now));
+        await new PostgresRetention(db.Source).PrepareAsync(Now, Now.AddDays(28));
+        await db.Store.AppendAsync(Append(Entry("begun", "k-1", receivedAt: Now), Row("begun", 1, Now)));
+        // Someone holds a week made ahead (as dropping or making a partition would): a read that visited it would wait.
+        await using var holder = await db.Source.OpenConnectionAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("LOCK TABLE callgrains_journal_w20270315 IN ACCESS EXCLUSIVE MODE", holder, transaction))
+            await hold.ExecuteNonQueryAsync();
+
+        var reads = Task.WhenAll(db.Store.ReadSessionAsync("begun"), db.Store.ReadSessionAsync("not-yet-begun"));
+
+        var read = await reads.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Single(read[0]);
+        Assert.Empty(read[1]);
+    }
+
+    [Fact]
+    public async Task A_call_stamped_by_a_node_whose_clock_runs_hours_ahead_is_still_found()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server, clock: new FixedClock(Now));
+        await new PostgresRetention(db.Source).PrepareAsync(Now, Now.AddDays(28));
+        // Stamped by a clock 20 hours ahead, across the week's end into the next week's partition.
+        var ahead = new DateTimeOffset(2027, 3, 8, 4, 0, 0, TimeSpan.Zero);
+        await using var behind = new StoreDatabase(db.ConnectionString, NpgsqlDataSource.Create(db.ConnectionString), clock: new FixedClock(ahead.AddHours(-20)));
+        await db.Store.AppendAsync(Append(Entry("ahead", "k-1", receivedAt: ahead), Row("ahead", 1, ahead)));
+
+        Assert.Single(await behind.Store.ReadSessionAsync("ahead"));
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
