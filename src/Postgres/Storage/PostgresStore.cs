@@ -24,15 +24,24 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource, CallGrain
     : IPushJournal, IJournalReader, ICallsProjection, IRequestsProjection, IChangeFeed
 {
     /// <summary>
-    /// How far ahead of this node's clock another node's may run and still have its calls found by a journal read. A
-    /// call is partitioned by its first push's receipt, stamped by the clock of the node that received it, so no call
-    /// starts after the reader's now plus this. Bounding the read by it leaves out the weeks of partitions made ahead
-    /// (db/014), which no read could find anything in but each read probed; nodes whose clocks are a day apart would
-    /// break Orleans' membership long before this.
+    /// How far ahead of this node's clock another node's may run and still have what it wrote found by this one's reads.
+    /// A call is partitioned by its first push's receipt and a change by its time, both stamped by the clock of the node
+    /// that received the push, so no row is stamped after a reader's now plus this. Reads bounded by it leave out the
+    /// weeks of partitions made ahead (db/014), where nothing can be yet. A cluster's clocks agree within seconds (NTP);
+    /// a day covers a clock that is wrong, not one that drifts (docs/operations.md, "Clocks").
     /// </summary>
     public static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromDays(1);
 
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    /// <summary>
+    /// The bound on a partition key (a call's first receipt, a change's time) that no row has reached yet, as a query
+    /// parameter: PostgreSQL then plans only the partitions below it. Without it, a read of the three partitioned tables
+    /// visits the weeks made ahead too, and takes more relation locks than a backend's 16 fast-path slots hold (23 for a
+    /// journal read, 30 for a feed read, with four weeks ahead): the rest go through the shared lock table, for every read.
+    /// </summary>
+    private NpgsqlParameter<DateTimeOffset> NothingStampedAfter() =>
+        new() { TypedValue = (_clock.GetUtcNow() + ClockSkewAllowance).ToUniversalTime() };
 
     private const string CallColumns =
         "session_id, user_data, status, outcome, final, first_received_at, updated_at, version, view_json, unverified";
@@ -75,8 +84,8 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource, CallGrain
             ORDER BY seq
             """);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. sessionIds] });
-        // Most reads are of calls that have just begun and find nothing: what they cost is the partitions they probe.
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = (_clock.GetUtcNow() + ClockSkewAllowance).ToUniversalTime() });
+        // Most reads are of calls that have just begun and find nothing: what they cost is the partitions they visit.
+        command.Parameters.Add(NothingStampedAfter());
         var entries = await QueryAsync("read the push journal", command, reader => new JournalEntry(
             new PushItem(reader.GetString(0), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4),
                 reader.IsDBNull(6) ? null : reader.GetString(6)),
@@ -184,7 +193,8 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource, CallGrain
     {
         var command = dataSource.CreateCommand();
         var sql = new StringBuilder(
-            $"SELECT seq, type, session_id, version, user_data, at, view_json, seq >= {FeedNumbering.Horizon} FROM callgrains_changes WHERE seq > $1");
+            $"SELECT seq, type, session_id, version, user_data, at, view_json, seq >= {FeedNumbering.Horizon} FROM callgrains_changes WHERE at < $1 AND seq > $2");
+        command.Parameters.Add(NothingStampedAfter());
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = query.After });
         if (query.UserData is { } userData)
         {
@@ -219,9 +229,9 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource, CallGrain
     {
         // The highest final seq: a change committed behind a still-open transaction is above it and reaches a reader
         // that starts here once that transaction ends.
-        var rows = await QueryAsync("read the change feed",
-            dataSource.CreateCommand($"SELECT coalesce(max(seq), 0) FROM callgrains_changes WHERE seq < {FeedNumbering.Horizon}"),
-            reader => reader.GetInt64(0), cancellationToken);
+        var command = dataSource.CreateCommand($"SELECT coalesce(max(seq), 0) FROM callgrains_changes WHERE at < $1 AND seq < {FeedNumbering.Horizon}");
+        command.Parameters.Add(NothingStampedAfter());
+        var rows = await QueryAsync("read the change feed", command, reader => reader.GetInt64(0), cancellationToken);
         return rows.FirstOrDefault();
     }
 

@@ -1,4 +1,5 @@
 using CallGrains.Postgres.Storage;
+using CallGrains.Storage;
 using CallGrains.Tests.Shared;
 using Npgsql;
 using static CallGrains.Tests.Shared.StoredCalls;
@@ -6,11 +7,12 @@ using static CallGrains.Tests.Shared.StoredCalls;
 namespace CallGrains.Postgres.Tests;
 
 /// <summary>
-/// A grain's activation reads its call's journal, and most of those reads are of calls that have just begun: what they
-/// cost is the partitions they visit. The weeks made ahead of the clock cannot hold a call yet, so reads leave them out.
+/// A grain's activation reads its call's journal, and most of those reads are of calls that have just begun; readers of
+/// the change feed read it after every commit. What those reads cost is the partitions they visit, and the weeks made
+/// ahead of the clock cannot hold anything yet, so the reads leave them out.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class JournalReadTests(PostgresServer server)
+public sealed class ReadsAheadOfTheClockTests(PostgresServer server)
 {
     private static readonly DateTimeOffset Now = new(2027, 3, 3, 12, 0, 0, TimeSpan.Zero); // a Wednesday
 
@@ -31,6 +33,25 @@ public sealed class JournalReadTests(PostgresServer server)
         var read = await reads.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Single(read[0]);
         Assert.Empty(read[1]);
+    }
+
+    [Fact]
+    public async Task A_change_feed_read_and_its_end_leave_the_weeks_made_ahead_of_the_clock_untouched()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server, clock: new FixedClock(Now));
+        await new PostgresRetention(db.Source).PrepareAsync(Now, Now.AddDays(28));
+        var start = await db.Store.LastSeqAsync();
+        await db.Store.AppendAsync(Append(Entry("changed", "k-1", receivedAt: Now), Row("changed", 1, Now)));
+        await using var holder = await db.Source.OpenConnectionAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("LOCK TABLE callgrains_changes_w20270315 IN ACCESS EXCLUSIVE MODE", holder, transaction))
+            await hold.ExecuteNonQueryAsync();
+
+        var read = db.Store.ReadAsync(new ChangeQuery(After: start)).WaitAsync(TimeSpan.FromSeconds(10));
+        var end = db.Store.LastSeqAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("changed", Assert.Single(await read).SessionId);
+        Assert.Equal((await read)[0].Seq, await end);
     }
 
     [Fact]
