@@ -19,14 +19,9 @@ public sealed class ReadsAheadOfTheClockTests(PostgresServer server)
     [Fact]
     public async Task A_journal_read_leaves_the_weeks_made_ahead_of_the_clock_untouched()
     {
-        await using var db = await StoreDatabase.CreateAsync(server, clock: new FixedClock(Now));
-        await new PostgresRetention(db.Source).PrepareAsync(Now, Now.AddDays(28));
+        await using var db = await WeeksAheadAsync();
         await db.Store.AppendAsync(Append(Entry("begun", "k-1", receivedAt: Now), Row("begun", 1, Now)));
-        // Someone holds a week made ahead (as dropping or making a partition would): a read that visited it would wait.
-        await using var holder = await db.Source.OpenConnectionAsync();
-        await using var transaction = await holder.BeginTransactionAsync();
-        await using (var hold = new NpgsqlCommand("LOCK TABLE callgrains_journal_w20270315 IN ACCESS EXCLUSIVE MODE", holder, transaction))
-            await hold.ExecuteNonQueryAsync();
+        await using var hold = await HoldAsync(db, "callgrains_journal_w20270315");
 
         var reads = Task.WhenAll(db.Store.ReadSessionAsync("begun"), db.Store.ReadSessionAsync("not-yet-begun"));
 
@@ -38,14 +33,10 @@ public sealed class ReadsAheadOfTheClockTests(PostgresServer server)
     [Fact]
     public async Task A_change_feed_read_and_its_end_leave_the_weeks_made_ahead_of_the_clock_untouched()
     {
-        await using var db = await StoreDatabase.CreateAsync(server, clock: new FixedClock(Now));
-        await new PostgresRetention(db.Source).PrepareAsync(Now, Now.AddDays(28));
+        await using var db = await WeeksAheadAsync();
         var start = await db.Store.LastSeqAsync();
         await db.Store.AppendAsync(Append(Entry("changed", "k-1", receivedAt: Now), Row("changed", 1, Now)));
-        await using var holder = await db.Source.OpenConnectionAsync();
-        await using var transaction = await holder.BeginTransactionAsync();
-        await using (var hold = new NpgsqlCommand("LOCK TABLE callgrains_changes_w20270315 IN ACCESS EXCLUSIVE MODE", holder, transaction))
-            await hold.ExecuteNonQueryAsync();
+        await using var hold = await HoldAsync(db, "callgrains_changes_w20270315");
 
         var read = db.Store.ReadAsync(new ChangeQuery(After: start)).WaitAsync(TimeSpan.FromSeconds(10));
         var end = db.Store.LastSeqAsync().WaitAsync(TimeSpan.FromSeconds(10));
@@ -57,8 +48,7 @@ public sealed class ReadsAheadOfTheClockTests(PostgresServer server)
     [Fact]
     public async Task A_call_stamped_by_a_node_whose_clock_runs_hours_ahead_is_still_found()
     {
-        await using var db = await StoreDatabase.CreateAsync(server, clock: new FixedClock(Now));
-        await new PostgresRetention(db.Source).PrepareAsync(Now, Now.AddDays(28));
+        await using var db = await WeeksAheadAsync();
         // Stamped by a clock 20 hours ahead, across the week's end into the next week's partition.
         var ahead = new DateTimeOffset(2027, 3, 8, 4, 0, 0, TimeSpan.Zero);
         await using var behind = new StoreDatabase(db.ConnectionString, NpgsqlDataSource.Create(db.ConnectionString), clock: new FixedClock(ahead.AddHours(-20)));
@@ -67,8 +57,33 @@ public sealed class ReadsAheadOfTheClockTests(PostgresServer server)
         Assert.Single(await behind.Store.ReadSessionAsync("ahead"));
     }
 
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    /// <summary>A store whose clock stands at <see cref="Now"/>, with the four weeks after it made ahead, as the retention job does.</summary>
+    private async Task<StoreDatabase> WeeksAheadAsync()
     {
-        public override DateTimeOffset GetUtcNow() => now;
+        var db = await StoreDatabase.CreateAsync(server, clock: new FixedClock(Now));
+        await new PostgresRetention(db.Source).PrepareAsync(Now, Now.AddDays(28));
+        return db;
+    }
+
+    /// <summary>
+    /// Someone holds a week made ahead, as dropping or making a partition does, until the hold is disposed: a read that
+    /// visited that week would wait for it.
+    /// </summary>
+    private static async Task<Hold> HoldAsync(StoreDatabase db, string partition)
+    {
+        var holder = await db.Source.OpenConnectionAsync();
+        var transaction = await holder.BeginTransactionAsync();
+        await using var command = new NpgsqlCommand($"LOCK TABLE {partition} IN ACCESS EXCLUSIVE MODE", holder, transaction);
+        await command.ExecuteNonQueryAsync();
+        return new Hold(holder, transaction);
+    }
+
+    private sealed class Hold(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
     }
 }
