@@ -116,10 +116,10 @@ public sealed class CallGrainsMetrics
         _commitDuration.Record(elapsed.TotalSeconds);
     }
 
-    /// <param name="missingPart">What was missing: "storage", "cluster" or "deadline" (the 503's <c>unavailable</c> member).</param>
     /// <param name="caughtUp">Whether the older transaction ended within the read's wait; false: the read answered without the held changes.</param>
     public void HeldBack(bool caughtUp) => _heldBack.Add(1, new KeyValuePair<string, object?>("outcome", caughtUp ? "caught-up" : "timed-out"));
 
+    /// <param name="missingPart">What was missing: "storage", "cluster" or "deadline" (the 503's <c>unavailable</c> member).</param>
     public void StoreOutage(string missingPart) => _storeOutages.Add(1, new KeyValuePair<string, object?>("missing", missingPart));
 }
 
