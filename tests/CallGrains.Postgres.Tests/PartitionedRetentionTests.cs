@@ -140,6 +140,29 @@ public sealed class PartitionedRetentionTests(PostgresServer server)
     }
 
     /// <summary>A call of two items: its first at <paramref name="first"/>, its last at <paramref name="last"/>.</summary>
+    [Fact]
+    public async Task Preparing_when_every_week_is_made_does_not_wait_for_the_commits_in_flight()
+    {
+        var now = new DateTimeOffset(2027, 2, 3, 9, 0, 0, TimeSpan.Zero);
+        await using var db = await StoreDatabase.CreateAsync(server, clock: new FixedClock(now));
+        var retention = new PostgresRetention(db.Source);
+        await retention.PrepareAsync(now, now.AddDays(28));
+        // What a group commit holds on the three tables while it waits for its flush.
+        await using var commit = await db.Source.OpenConnectionAsync();
+        await using var inFlight = await commit.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand(
+            "LOCK TABLE callgrains_calls, callgrains_journal, callgrains_changes IN ROW EXCLUSIVE MODE", commit, inFlight))
+            await hold.ExecuteNonQueryAsync();
+
+        // An exclusive lock would wait for that commit and give up after its lock timeout, failing the silo's start.
+        var created = await retention.PrepareAsync(now.AddHours(1), now.AddDays(28));
+
+        Assert.Equal(0, created);
+        await inFlight.RollbackAsync();
+        // A week still to make is made as before.
+        Assert.Equal(3, await retention.PrepareAsync(now, now.AddDays(35)));
+    }
+
     private static async Task AppendCallAsync(PostgresStore store, string sessionId, DateTimeOffset first, DateTimeOffset last)
     {
         await store.AppendAsync(Append(Entry(sessionId, "k-1", receivedAt: first), Row(sessionId, 1, first) with { UpdatedAt = first }));

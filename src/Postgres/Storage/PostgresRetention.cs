@@ -22,13 +22,17 @@ public sealed partial class PostgresRetention(NpgsqlDataSource dataSource) : IRe
 
     public async Task<int> PrepareAsync(DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken = default)
     {
+        var first = now - RetentionPolicy.Period;
+        // Nearly every run (and silo start) finds every week made: it looks first, without the locks below, which would
+        // hold every push back for as long as they wait for the commits in flight.
+        if (await NothingToPrepareAsync(first, until, cancellationToken)) return 0;
         // The weeks ahead, then those of whatever rows sit in a DEFAULT partition (the job did not run for longer than
         // it creates ahead, or a clock jumped): their rows move into a partition of their own, where retention finds them.
         // Creating a partition locks its table and the DEFAULT partition; the function takes them in an order of its own
         // (db/014), so the tables are locked first here, in the order every query takes them (see DropAsync).
         var created = await ScalarAsync<int>("""
             SELECT callgrains_ensure_weeks($1, $2)
-            """, cancellationToken, [Calls, Journal, Changes], (now - RetentionPolicy.Period).ToUniversalTime(), until.ToUniversalTime());
+            """, cancellationToken, [Calls, Journal, Changes], first.ToUniversalTime(), until.ToUniversalTime());
         created += await ScalarAsync<int>("""
             SELECT coalesce(sum(callgrains_ensure_weeks(w, w)), 0)::int
             FROM (SELECT date_trunc('week', first_received_at, 'UTC') FROM callgrains_calls_default
@@ -36,6 +40,23 @@ public sealed partial class PostgresRetention(NpgsqlDataSource dataSource) : IRe
                   UNION SELECT date_trunc('week', at, 'UTC') FROM callgrains_changes_default) AS waiting(w)
             """, cancellationToken, [Calls, Journal, Changes]);
         return created;
+    }
+
+    /// <summary>
+    /// Whether callgrains_ensure_weeks would find nothing to do: the three tables have a partition for every week from
+    /// <paramref name="first"/>'s to <paramref name="until"/>, and their DEFAULT partitions hold no row.
+    /// </summary>
+    private async Task<bool> NothingToPrepareAsync(DateTimeOffset first, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var partitions = await PartitionsAsync(cancellationToken);
+        for (var week = RetentionPolicy.WeekOf(first); week <= until; week += RetentionPolicy.Period)
+        {
+            if (!partitions.TryGetValue(week, out var tables) || tables.Count < 3) return false;
+        }
+        return !await ScalarAsync<bool>("""
+            SELECT EXISTS (SELECT FROM callgrains_calls_default) OR EXISTS (SELECT FROM callgrains_journal_default)
+                OR EXISTS (SELECT FROM callgrains_changes_default)
+            """, cancellationToken, []);
     }
 
     public async Task<RetentionSweep> SweepAsync(
