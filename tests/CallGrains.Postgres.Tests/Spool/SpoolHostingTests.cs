@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using CallGrains.Domain.Pushes;
 using CallGrains.Hosting;
 using CallGrains.Postgres.Spool;
-using CallGrains.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -49,10 +48,12 @@ public sealed class SpoolHostingTests : IDisposable
         spool.MarkDrained(spool.Read(2));
 
         var seen = new Dictionary<string, long>();
+        var meters = provider.GetRequiredService<IMeterFactory>();
         using var listener = new MeterListener();
+        // This provider's meter only (its factory is its scope): spools of other tests in the process report too.
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == CallGrainsMetrics.MeterName && instrument.Name.StartsWith("callgrains.spool.", StringComparison.Ordinal))
+            if (instrument.Meter.Scope == meters && instrument.Name.StartsWith("callgrains.spool.", StringComparison.Ordinal))
                 l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => seen[instrument.Name] = value);
