@@ -359,7 +359,7 @@ public sealed class PersonalDataApiFixture : ApiFixture, IStoredText
             var page = await store.ListAsync(query);
             foreach (var row in page.Items)
             {
-                if (row.SessionId.Contains(text, StringComparison.Ordinal) || row.ViewJson.Contains(text, StringComparison.Ordinal)) places.Add("calls");
+                if (row.SessionId.Contains(text, StringComparison.Ordinal) || row.ViewJson.ToString().Contains(text, StringComparison.Ordinal)) places.Add("calls");
                 if ((await store.ReadSessionAsync(row.SessionId)).Any(e => e.Item.Body.Contains(text, StringComparison.Ordinal) || e.SessionId.Contains(text, StringComparison.Ordinal)))
                     places.Add("journal");
             }
@@ -371,7 +371,7 @@ public sealed class PersonalDataApiFixture : ApiFixture, IStoredText
         {
             var changes = await store.ReadAsync(new ChangeQuery(after, ChangeQuery.MaxLimit));
             if (changes.Count == 0) break;
-            if (changes.Any(c => c.SessionId.Contains(text, StringComparison.Ordinal) || c.ViewJson.Contains(text, StringComparison.Ordinal)
+            if (changes.Any(c => c.SessionId.Contains(text, StringComparison.Ordinal) || c.ViewJson.ToString().Contains(text, StringComparison.Ordinal)
                                  || (c.UserData?.Contains(text, StringComparison.Ordinal) ?? false)))
                 places.Add("changes");
             after = changes[^1].Seq;

@@ -424,7 +424,7 @@ public sealed record BulkCalls(DateTimeOffset Since, DateTimeOffset Until, int B
     {
         var template = await api.PushAllAsync(SampleCall.Load("callback-connected", userData: $"bulk-template-{Guid.NewGuid():N}"));
         var page = await api.Services.GetRequiredService<ICallsProjection>().ListAsync(new CallQuery(UserData: template.UserData));
-        return (Assert.Single(page.Items).ViewJson, template);
+        return (Assert.Single(page.Items).ViewJson.ToString(), template);
     }
 }
 
@@ -492,7 +492,7 @@ public sealed class ExportApiFixture : ApiFixture, IExportStore
         {
             var (sessionId, userData, at) = (BulkCalls.SessionId(i), BulkCalls.UserData(i), BulkCalls.Start.AddMilliseconds(i));
             var json = viewJson.Replace(template.SessionId, sessionId, StringComparison.Ordinal).Replace(template.UserData, userData, StringComparison.Ordinal);
-            var row = new CallRow(sessionId, userData, CallStatus.Ended, CallOutcome.Answered, true, at, at, 8, json);
+            var row = new CallRow(sessionId, userData, CallStatus.Ended, CallOutcome.Answered, true, at, at, 8, ViewJson.FromText(json));
             await store.AppendAsync(new CallAppend(new JournalEntry(new PushItem(sessionId, "fee", "{}", at), "bulk", ChangedView: true), row, ChangeType: null));
         }
         return new BulkCalls(BulkCalls.Start, BulkCalls.Start.AddDays(1), BillableMinutesEach: 1);

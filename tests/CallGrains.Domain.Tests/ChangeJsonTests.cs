@@ -17,7 +17,7 @@ public sealed class ChangeJsonTests
     {
         var view = Given.Fold(Given.Items(SampleCall.Load(sample, userData: userData)));
         var change = new CallChange(1042, ChangeTypes.Final, view.SessionId, view.Version, userData,
-            new DateTimeOffset(2026, 11, 29, 8, 0, 3, 123, TimeSpan.Zero), Given.Json(view));
+            new DateTimeOffset(2026, 11, 29, 8, 0, 3, 123, TimeSpan.Zero), ViewJson.Of(view));
         var masking = new DigitMasking(masked);
 
         Assert.Equal(JsonSerializer.Serialize(ChangeView.Of(change, masking), CallJson.Options), ChangeView.Json(change, masking));

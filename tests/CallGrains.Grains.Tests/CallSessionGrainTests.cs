@@ -142,7 +142,7 @@ public sealed class CallSessionGrainTests(ClusterFixture fixture)
         Assert.Equal(CallStatus.Ended, row.Status);
         Assert.Equal(CallOutcome.Answered, row.Outcome);
         Assert.True(row.Final);
-        Assert.Equal(await ViewJsonAsync(call.SessionId), row.ViewJson);
+        Assert.Equal(await ViewJsonAsync(call.SessionId), row.ViewJson.ToString());
     }
 
     public static TheoryData<string> Samples() => [.. SampleCall.Names];

@@ -43,15 +43,15 @@ public sealed class ViewShapeTests
     }
 
     [Fact]
-    public void The_shape_is_taken_from_the_text_the_projection_stores()
+    public void The_shape_is_taken_from_the_bytes_the_projection_stores()
     {
-        var json = CallJson.Text(Ringing);
+        var json = ViewJson.Of(Ringing).ToString();
 
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(Ringing, CallJson.Options), json);
         Assert.Contains("\"version\":2,\"updatedAt\":", json);
     }
 
-    private static ulong Shape(CallView view) => ViewShape.Of(CallJson.Text(view));
+    private static ulong Shape(CallView view) => ViewShape.Of(ViewJson.Of(view));
 
     private static CdrView SampleCdr() => new(
         0, null, null, null, null, null, "+8613800000021", null, null, null, null, null, null, null, null, null, null,

@@ -42,6 +42,23 @@ public sealed class PostgresStoreTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task A_view_goes_into_the_row_and_the_change_and_comes_back_byte_for_byte_whatever_its_characters()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+        var start = await db.Store.LastSeqAsync();
+        // A view as an older build or an operator's tool may have stored it: raw multi-byte characters, not escapes.
+        var view = ViewJson.FromText("""{"sessionId":"s-u","userData":"订单 ü 😀","note":"tab\there","version":1}""");
+
+        await db.Store.AppendAsync(new CallAppend(Entry("s-u", "k-1"), Row("s-u", 1) with { ViewJson = view }, ChangeTypes.Updated));
+
+        Assert.Equal(view, Assert.Single((await db.Store.ListAsync(new CallQuery())).Items, r => r.SessionId == "s-u").ViewJson);
+        Assert.Equal(view, Assert.Single(await db.Store.ReadAsync(new ChangeQuery(After: start))).ViewJson);
+        // And PostgreSQL reads it as the same text.
+        await using var read = db.Source.CreateCommand("SELECT view_json::json ->> 'userData' FROM callgrains_calls WHERE session_id = 's-u'");
+        Assert.Equal("订单 ü 😀", await read.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task Appending_an_item_key_the_session_already_holds_journals_nothing()
     {
         await using var db = await StoreDatabase.CreateAsync(server);

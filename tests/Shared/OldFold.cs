@@ -32,11 +32,11 @@ public static class OldFold
         items = [.. items.Select((item, i) => new PushItem(item.SessionId, item.EventType, item.Body, receivedAt.AddMilliseconds(i)))];
 
         var current = Fold(call.SessionId, items);
-        var json = "";
+        var json = ViewJson.FromUtf8([]);
         for (var i = 0; i < items.Count; i++)
         {
             var old = oldRule(current) with { Version = i + 1 };
-            json = CallJson.Text(old);
+            json = ViewJson.Of(old);
             // Only the last row says an older fold wrote it, so that a job walking meanwhile never finds a call half stored.
             var row = CallRow.Of(old, items[0].ReceivedAt, json) with { FoldVersion = i == items.Count - 1 ? 0 : CallFold.Version };
             var entry = new JournalEntry(items[i], $"v0|{i}", ChangedView: true);
@@ -61,8 +61,8 @@ public static class OldFold
 
 /// <summary>A call stored by <see cref="OldFold"/>: its items, the version the old fold counted, and what it wrote.</summary>
 /// <param name="CurrentView">The view the current fold makes of the same items, at the current fold's count.</param>
-public sealed record OldCall(string SessionId, int StoredVersion, IReadOnlyList<PushItem> Items, CallView CurrentView, string StoredJson)
+public sealed record OldCall(string SessionId, int StoredVersion, IReadOnlyList<PushItem> Items, CallView CurrentView, ViewJson StoredJson)
 {
     /// <summary>The view the grain writes when it re-derives the call at <paramref name="version"/>, byte for byte.</summary>
-    public string CurrentJson(int version) => CallJson.Text(CurrentView with { Version = version });
+    public ViewJson CurrentJson(int version) => ViewJson.Of(CurrentView with { Version = version });
 }

@@ -24,7 +24,7 @@ public static class StoredCalls
     {
         var first = firstReceivedAt ?? T0;
         return new(sessionId, userData, status, outcome, final, first, first.AddSeconds(version), version,
-            $$"""{"sessionId":"{{sessionId}}","status":"{{status}}","version":{{version}}}""");
+            ViewJson.FromText($$"""{"sessionId":"{{sessionId}}","status":"{{status}}","version":{{version}}}"""));
     }
 
     /// <summary>An entry and its row as one append, with the change type a grain would give (a final row made the call final).</summary>

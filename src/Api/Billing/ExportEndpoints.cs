@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Threading.RateLimiting;
 using CallGrains.Api.Hosting;
 using CallGrains.Api.Operations;
@@ -118,7 +117,7 @@ public static partial class ExportEndpoints
             {
                 foreach (var call in _page)
                 {
-                    var view = masking.Mask(JsonSerializer.Deserialize(call.ViewJson, CallJson.View)!);
+                    var view = masking.Mask(call.ViewJson.Read());
                     _writer.Write(BillingRecords.Call, (call, view));
                     Calls++;
                     _talkSeconds += BillingRecords.TalkSeconds(view);

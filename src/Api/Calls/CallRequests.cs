@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CallGrains.Domain.Calls;
 using CallGrains.Requests;
 
@@ -8,8 +7,8 @@ namespace CallGrains.Api.Calls;
 internal static class CallRequests
 {
     /// <summary>Views stored in the projection, as contract JSON.</summary>
-    public static Task<IReadOnlyList<CallView>> AttachAsync(IReadOnlyList<string> viewJson, IGrainFactory grains) =>
-        AttachAsync([.. viewJson.Select(j => JsonSerializer.Deserialize(j, CallJson.View)!)], grains);
+    public static Task<IReadOnlyList<CallView>> AttachAsync(IReadOnlyList<ViewJson> viewJson, IGrainFactory grains) =>
+        AttachAsync([.. viewJson.Select(j => j.Read())], grains);
 
     public static async Task<IReadOnlyList<CallView>> AttachAsync(IReadOnlyList<CallView> views, IGrainFactory grains)
     {

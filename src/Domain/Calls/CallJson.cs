@@ -29,12 +29,6 @@ public static class CallJson
         return options;
     }
 
-    /// <summary>
-    /// The view as contract JSON text: the one serialization a stored item makes. Text, because the projection, the
-    /// change and the export hold the view as text; serializing to bytes and decoding those made a copy per item.
-    /// </summary>
-    public static string Text(CallView view) => JsonSerializer.Serialize(view, View);
-
     /// <summary>A time as the contract writes it, "2019-01-24T03:04:24Z", into <paramref name="text"/> (32 characters suffice).</summary>
     public static int FormatTime(DateTimeOffset value, Span<char> text)
     {

@@ -45,10 +45,8 @@ public sealed record PersonalDataMasking(bool Digits, bool Numbers)
             Cdr = view.Cdr is { } cdr ? Mask(cdr) : null,
         };
 
-    /// <summary>A stored view (contract JSON) masked; the same text when nothing is to be masked.</summary>
-    public string MaskViewJson(string viewJson) => !Any
-        ? viewJson
-        : JsonSerializer.Serialize(Mask(JsonSerializer.Deserialize(viewJson, CallJson.View)!), CallJson.View);
+    /// <summary>A stored view masked; the same bytes when nothing is to be masked.</summary>
+    public ViewJson Mask(ViewJson viewJson) => !Any ? viewJson : ViewJson.Of(Mask(viewJson.Read()));
 
     /// <summary>
     /// A stored item's body with its personal fields masked wherever they are (a status push's <c>statusInfo</c>, a CDR,

@@ -1,3 +1,5 @@
+using CallGrains.Domain.Calls;
+
 namespace CallGrains.Domain.Changes;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace CallGrains.Domain.Changes;
 /// <param name="Type"><see cref="ChangeTypes.Final"/> for the change that made the view final, else <see cref="ChangeTypes.Updated"/>.</param>
 /// <param name="At">When the item behind the change was received: the view's <c>updatedAt</c>.</param>
 /// <param name="ViewJson">The call view at <see cref="Version"/>, as contract JSON.</param>
-public sealed record CallChange(long Seq, string Type, string SessionId, int Version, string? UserData, DateTimeOffset At, string ViewJson);
+public sealed record CallChange(long Seq, string Type, string SessionId, int Version, string? UserData, DateTimeOffset At, ViewJson ViewJson);
 
 /// <summary>The change types of the contract.</summary>
 public static class ChangeTypes

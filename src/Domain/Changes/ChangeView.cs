@@ -20,7 +20,7 @@ public sealed record ChangeView(
     [property: JsonConverter(typeof(RawJsonConverter))] string Call)
 {
     public static ChangeView Of(CallChange change, PersonalDataMasking masking) =>
-        new(change.Seq, change.Type, change.SessionId, change.Version, change.UserData, change.At, MaskedView(change.ViewJson, masking));
+        new(change.Seq, change.Type, change.SessionId, change.Version, change.UserData, change.At, masking.Mask(change.ViewJson).ToString());
 
     /// <summary>The change's contract JSON, masked as <paramref name="masking"/> says.</summary>
     public static string Json(CallChange change, PersonalDataMasking masking)
@@ -45,9 +45,7 @@ public sealed record ChangeView(
         writer.WritePropertyName("at");
         JsonSerializer.Serialize(writer, change.At, CallJson.Options);
         writer.WritePropertyName("call");
-        writer.WriteRawValue(MaskedView(change.ViewJson, masking), skipInputValidation: true);
+        writer.WriteRawValue(masking.Mask(change.ViewJson).Utf8, skipInputValidation: true);
         writer.WriteEndObject();
     }
-
-    private static string MaskedView(string viewJson, PersonalDataMasking masking) => masking.MaskViewJson(viewJson);
 }

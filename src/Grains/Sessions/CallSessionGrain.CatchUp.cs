@@ -62,7 +62,7 @@ public sealed partial class CallSessionGrain
     private async Task SettleAsync(JournalEntry entry)
     {
         var view = CallRendering.View(_facts) with { UpdatedAt = _updatedAt };
-        var row = CallRow.Of(view, _firstReceivedAt, CallJson.Text(view));
+        var row = CallRow.Of(view, _firstReceivedAt, ViewJson.Of(view));
         var settled = entry with { ChangedView = false, Folded = true, Projected = true };
         await StoreGuard.RunAsync(() => journal.AppendAsync(new CallAppend(settled, row, ChangeType: null)), logger, _sessionId);
     }

@@ -73,7 +73,7 @@ public sealed partial class CallSessionGrain
     {
         if (stored.FoldVersion >= CallFold.Version) return ReprojectOutcome.Current;
         var view = CallRendering.View(_facts) with { UpdatedAt = _updatedAt };
-        var json = CallJson.Text(view);
+        var json = ViewJson.Of(view);
         if (ViewShape.Same(json, stored.ViewJson))
         {
             await StoreGuard.RunAsync(() => StoredViews.StampAsync(_sessionId, stored.Version, CallFold.Version), logger, _sessionId);
@@ -84,7 +84,7 @@ public sealed partial class CallSessionGrain
         // that follow versions (the feed, webhooks, the console) see it, and the row never goes back to the old view.
         var facts = _facts with { Version = Math.Max(_facts.Version, stored.Version) + 1 };
         view = view with { Version = facts.Version };
-        json = CallJson.Text(view);
+        json = ViewJson.Of(view);
         var row = CallRow.Of(view, _firstReceivedAt, json);
         var type = ChangeTypes.Of(wasFinal: stored.Final, isFinal: view.Final);
         if (!await StoreGuard.RunAsync(() => StoredViews.RewriteAsync(row, stored.Version, type), logger, _sessionId))

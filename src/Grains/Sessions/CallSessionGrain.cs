@@ -65,7 +65,7 @@ public sealed partial class CallSessionGrain(
             if (_itemKeys.Count == 1) _firstReceivedAt = entry.Item.ReceivedAt;
             _latestEventAt = Later(_latestEventAt, reading.Status?.Timestamp);
         }
-        if (_updatedAt is not null) _viewShape = ViewShape.Of(CallJson.Text(CallRendering.View(_facts)));
+        if (_updatedAt is not null) _viewShape = ViewShape.Of(ViewJson.Of(CallRendering.View(_facts)));
         await AdoptStoredViewAsync();
         await CatchUpOnActivationAsync(entries);
         _itemKeys.TrimExcess();
@@ -99,7 +99,7 @@ public sealed partial class CallSessionGrain(
         var firstReceivedAt = _itemKeys.Count == 0 ? item.ReceivedAt : _firstReceivedAt;
         var view = CallRendering.View(facts) with { UpdatedAt = updatedAt };
         // One serialization per stored item: its text is the projection's and the change's JSON and the shape check.
-        var json = CallJson.Text(view);
+        var json = ViewJson.Of(view);
         var shape = ViewShape.Of(json);
         var changed = _updatedAt is null || shape != _viewShape;
 
@@ -130,7 +130,7 @@ public sealed partial class CallSessionGrain(
         var view = CallRendering.View(facts) with { UpdatedAt = updatedAt };
         var changed = !_facts.Capped;
         var entry = new JournalEntry(item, itemKey, changed, Folded: false);
-        var json = CallJson.Text(view);
+        var json = ViewJson.Of(view);
         var row = CallRow.Of(view, _firstReceivedAt, json);
         await StoreGuard.RunAsync(() => journal.AppendAsync(new CallAppend(entry, row, ChangeType: null)), logger, _sessionId);
 

@@ -1,3 +1,5 @@
+using CallGrains.Domain.Calls;
+
 namespace CallGrains.Storage;
 
 /// <summary>
@@ -49,7 +51,7 @@ public sealed record ExportCursor(DateTimeOffset FirstReceivedAt, string Session
 }
 
 /// <summary>One exported call: its stored view as contract JSON and the request registered for its userData, if any.</summary>
-public sealed record ExportedCall(string SessionId, string? UserData, DateTimeOffset FirstReceivedAt, string ViewJson, RequestRow? Request);
+public sealed record ExportedCall(string SessionId, string? UserData, DateTimeOffset FirstReceivedAt, ViewJson ViewJson, RequestRow? Request);
 
 /// <summary>The calls of one business id in an export, and their summed talk time and billable minutes.</summary>
 /// <param name="BusinessId">Null for the calls without a registered request.</param>

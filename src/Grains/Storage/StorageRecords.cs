@@ -41,7 +41,7 @@ public sealed record CallRow(
     DateTimeOffset FirstReceivedAt,
     DateTimeOffset UpdatedAt,
     int Version,
-    string ViewJson,
+    ViewJson ViewJson,
     int Unverified = 0)
 {
     /// <summary>
@@ -51,7 +51,7 @@ public sealed record CallRow(
     public int FoldVersion { get; init; } = CallFold.Version;
 
     /// <summary>The row of a stored view (its <see cref="CallView.UpdatedAt"/> set) rendered as <paramref name="viewJson"/>.</summary>
-    public static CallRow Of(CallView view, DateTimeOffset firstReceivedAt, string viewJson) =>
+    public static CallRow Of(CallView view, DateTimeOffset firstReceivedAt, ViewJson viewJson) =>
         new(view.SessionId, view.UserData, view.Status, view.Outcome, view.Final, firstReceivedAt,
             view.UpdatedAt ?? firstReceivedAt, view.Version, viewJson, view.Unverified.Count);
 

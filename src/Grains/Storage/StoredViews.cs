@@ -37,4 +37,4 @@ public interface IStoredViews
 }
 
 /// <summary>A call's stored row as the re-derivation compares it: its version, the fold that wrote it, and its view.</summary>
-public sealed record StoredView(string SessionId, int Version, int FoldVersion, bool Final, string ViewJson);
+public sealed record StoredView(string SessionId, int Version, int FoldVersion, bool Final, ViewJson ViewJson);

@@ -107,7 +107,7 @@ public static partial class CallAppends
         command.Parameters.Add(TextArray(appends.Select(a => a.ChangeType)));
         command.Parameters.Add(IntegerArray(appends.Select(a => a.Call.Version)));
         command.Parameters.Add(TextArray(appends.Select(a => a.Call.UserData)));
-        command.Parameters.Add(TextArray(appends.Select(a => a.Call.ViewJson)));
+        command.Parameters.Add(ViewJsonColumn.Array(appends.Select(a => a.Call.ViewJson)));
         command.Parameters.Add(BooleanArray(appends.Select(a => a.Entry.Folded)));
         command.Parameters.Add(TimeArray(appends.Select(a => a.Call.FirstReceivedAt)));
         return command;
@@ -124,7 +124,7 @@ public static partial class CallAppends
         command.Parameters.Add(TimeArray(rows.Select(r => r.FirstReceivedAt)));
         command.Parameters.Add(TimeArray(rows.Select(r => r.UpdatedAt)));
         command.Parameters.Add(IntegerArray(rows.Select(r => r.Version)));
-        command.Parameters.Add(TextArray(rows.Select(r => r.ViewJson)));
+        command.Parameters.Add(ViewJsonColumn.Array(rows.Select(r => r.ViewJson)));
         command.Parameters.Add(IntegerArray(rows.Select(r => r.Unverified)));
         command.Parameters.Add(IntegerArray(rows.Select(r => r.FoldVersion)));
         return command;

@@ -50,7 +50,7 @@ public sealed class PostgresCallExport(NpgsqlDataSource dataSource) : ICallExpor
                         JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(6)) ?? [], StringComparer.Ordinal),
                     reader.GetFieldValue<DateTimeOffset>(7),
                     reader.GetFieldValue<DateTimeOffset>(8));
-                page.Add(new ExportedCall(reader.GetString(0), userData, reader.GetFieldValue<DateTimeOffset>(2), reader.GetString(3), request));
+                page.Add(new ExportedCall(reader.GetString(0), userData, reader.GetFieldValue<DateTimeOffset>(2), ViewJsonColumn.Read(reader, 3), request));
             }
         }
         catch (Exception ex) when (StoreFailures.IsUnavailable(ex))

@@ -222,7 +222,7 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource, CallGrain
             reader.GetInt32(3),
             reader.IsDBNull(4) ? null : reader.GetString(4),
             reader.GetFieldValue<DateTimeOffset>(5),
-            reader.GetString(6)), reader.GetBoolean(7)), cancellationToken);
+            ViewJsonColumn.Read(reader, 6)), reader.GetBoolean(7)), cancellationToken);
     }
 
     public async Task<long> LastSeqAsync(CancellationToken cancellationToken = default)
@@ -304,7 +304,7 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource, CallGrain
         reader.GetFieldValue<DateTimeOffset>(5),
         reader.GetFieldValue<DateTimeOffset>(6),
         reader.GetInt32(7),
-        reader.GetString(8),
+        ViewJsonColumn.Read(reader, 8),
         reader.GetInt32(9));
 
     /// <summary>

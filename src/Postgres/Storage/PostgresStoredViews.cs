@@ -25,7 +25,7 @@ public sealed class PostgresStoredViews(NpgsqlDataSource dataSource) : IStoredVi
         {
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             return await reader.ReadAsync(cancellationToken)
-                ? new StoredView(sessionId, reader.GetInt32(0), reader.GetInt32(1), reader.GetBoolean(2), reader.GetString(3))
+                ? new StoredView(sessionId, reader.GetInt32(0), reader.GetInt32(1), reader.GetBoolean(2), ViewJsonColumn.Read(reader, 3))
                 : null;
         });
     }
@@ -57,7 +57,7 @@ public sealed class PostgresStoredViews(NpgsqlDataSource dataSource) : IStoredVi
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = row.Final });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = row.UpdatedAt.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = row.Version });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = row.ViewJson });
+        command.Parameters.Add(ViewJsonColumn.Parameter(row.ViewJson));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = row.Unverified });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = row.FoldVersion });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = expectedVersion });

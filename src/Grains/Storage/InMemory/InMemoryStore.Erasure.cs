@@ -1,3 +1,4 @@
+using CallGrains.Domain.Calls;
 using CallGrains.Domain.Changes;
 
 namespace CallGrains.Storage.InMemory;
@@ -21,7 +22,7 @@ public sealed partial class InMemoryStore
                 var change = _changes[i];
                 if (change.SessionId != sessionId) continue;
                 seqs.Add(change.Seq);
-                _changes[i] = new CallChange(change.Seq, "", "", 0, null, default, "");
+                _changes[i] = new CallChange(change.Seq, "", "", 0, null, default, ViewJson.FromUtf8([]));
             }
             return (new ErasedRows(JournalEntries: journal, CallRows: calls, Changes: seqs.Count), seqs);
         }

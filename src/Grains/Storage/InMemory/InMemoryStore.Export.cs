@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using CallGrains.Domain.Calls;
 
 namespace CallGrains.Storage.InMemory;
@@ -54,7 +53,7 @@ public sealed partial class InMemoryStore : ICallExport
             var page = await ReadExportAsync(query, after, pageSize, cancellationToken);
             foreach (var call in page)
             {
-                var view = JsonSerializer.Deserialize(call.ViewJson, CallJson.View)!;
+                var view = call.ViewJson.Read();
                 var tally = call.Request is { } request
                     ? byBusinessId.TryGetValue(request.BusinessId, out var known) ? known : byBusinessId[request.BusinessId] = new Tally()
                     : none;
