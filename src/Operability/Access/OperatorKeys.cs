@@ -92,21 +92,24 @@ public static class BearerKey
     /// grain); a tenant's key gets 403.
     /// </summary>
     public static IApplicationBuilder UseBearerKeyFor(this IApplicationBuilder app, bool allTenants, params string[] prefixes) =>
-        app.Use(async (http, next) =>
+        // Not async: every request passes through here (a push too), and an awaiting lambda costs each one a state machine.
+        app.Use((http, next) =>
         {
-            if (prefixes.Any(p => http.Request.Path.StartsWithSegments(p)))
-            {
-                var refusal = Refusal(http.Request, http.RequestServices.GetRequiredService<IApiKeys>().Current, out var key);
-                if (refusal is null && allTenants && key?.Tenant is not null)
-                    refusal = new KeyRefusal(StatusCodes.Status403Forbidden, "This page shows every tenant's data: it needs a key of CallGrains:ApiKeys.");
-                if (refusal is not null)
-                {
-                    await refusal.ToProblem().ExecuteAsync(http);
-                    return;
-                }
-            }
-            await next(http);
+            if (!UnderAny(http.Request.Path, prefixes)) return next(http);
+            var refusal = Refusal(http.Request, http.RequestServices.GetRequiredService<IApiKeys>().Current, out var key);
+            if (refusal is null && allTenants && key?.Tenant is not null)
+                refusal = new KeyRefusal(StatusCodes.Status403Forbidden, "This page shows every tenant's data: it needs a key of CallGrains:ApiKeys.");
+            return refusal is null ? next(http) : refusal.ToProblem().ExecuteAsync(http);
         });
+
+    private static bool UnderAny(PathString path, string[] prefixes)
+    {
+        foreach (var prefix in prefixes)
+        {
+            if (path.StartsWithSegments(prefix)) return true;
+        }
+        return false;
+    }
 }
 
 public static class KeyRefusalResults
