@@ -1,3 +1,4 @@
+using CallGrains.Domain.Pushes;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace CallGrains.Api.Operations;
@@ -30,7 +31,7 @@ public static class RouteSegment
             var segment = path[range];
             ReadOnlySpan<char> id = segment.Contains('%') ? Uri.UnescapeDataString(segment) : segment;
             if (id is "." or "..") return "The path holds a dot segment ('.' or '..'); ids cannot be addressed that way.";
-            if (HoldsControlCharacters(id)) return "An id in the path holds control characters.";
+            if (PushEnvelope.HoldsControlCharacters(id)) return "An id in the path holds control characters.";
         }
         return null;
     }
@@ -49,11 +50,8 @@ public static class RouteSegment
 
     /// <summary>Why a query value used as an id cannot be one (it holds control characters), or null.</summary>
     public static string? Problem(string? id, string name) =>
-        id is not null && HoldsControlCharacters(id) ? $"{name} must not contain control characters." : null;
+        id is not null && PushEnvelope.HoldsControlCharacters(id) ? $"{name} must not contain control characters." : null;
 
-    /// <summary>Whether <paramref name="text"/> holds a character <see cref="char.IsControl(char)"/> calls one (C0, DEL, C1).</summary>
-    private static bool HoldsControlCharacters(ReadOnlySpan<char> text) =>
-        text.ContainsAnyInRange('\0', '\u001f') || text.ContainsAnyInRange('\u007f', '\u009f');
 
     private static string[]? RawSegments(HttpContext http) => TryRawPath(http, out var path) ? path.ToString().Split('/') : null;
 

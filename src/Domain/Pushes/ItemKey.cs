@@ -28,7 +28,7 @@ internal static class ItemKey
         var key = string.Join('|', parts);
         // Hashed when long, when a part could shift the separators, or when it holds control characters (a key
         // is database text, which cannot hold NUL): the key must stay short, unambiguous and storable.
-        return key.Length <= MaxKeyLength && !parts.Any(p => p.Contains('|') || p.Any(char.IsControl))
+        return key.Length <= MaxKeyLength && !parts.Any(p => p.Contains('|') || PushEnvelope.HoldsControlCharacters(p))
             ? key
             : $"{eventType}|#{Hash(Encoding.UTF8.GetBytes(string.Join('\0', parts)))}";
     }

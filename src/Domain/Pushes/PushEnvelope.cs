@@ -47,7 +47,7 @@ public static class PushEnvelope
                 return PushParse.Reject($"A push is a JSON object, not {Article(root.ValueKind)}.");
             if (NonEmptyString(root, "eventType") is not { } eventType)
                 return PushParse.Reject("The push has no eventType (a non-empty string).");
-            if (eventType.Length > MaxIdLength || eventType.Any(char.IsControl))
+            if (eventType.Length > MaxIdLength || HoldsControlCharacters(eventType))
                 return PushParse.Reject($"eventType must be at most {MaxIdLength} characters with no control characters.");
 
             var receipt = new Receipt(receivedAt, flag);
@@ -59,7 +59,7 @@ public static class PushEnvelope
     {
         if (!root.TryGetProperty("statusInfo", out var info) || info.ValueKind != JsonValueKind.Object)
             return PushParse.Reject($"The '{PushFields.Shorten(eventType)}' push has no statusInfo object.");
-        if (CheckIds(info, "statusInfo", out var sessionId) is { } problem)
+        if (CheckIds(info, cdr: null, out var sessionId) is { } problem)
             return PushParse.Reject(problem);
         return PushParse.Accept([Item(sessionId, eventType, root, receipt)]);
     }
@@ -77,9 +77,9 @@ public static class PushEnvelope
         var index = 0;
         foreach (var cdr in list.EnumerateArray())
         {
-            var where = $"feeLst[{index++}]";
+            var where = index++;
             if (cdr.ValueKind != JsonValueKind.Object)
-                return PushParse.Reject($"{where} is not a JSON object; nothing of this push was stored.");
+                return PushParse.Reject($"feeLst[{where}] is not a JSON object; nothing of this push was stored.");
             if (CheckIds(cdr, where, out var sessionId) is { } problem)
                 return PushParse.Reject($"{problem} Nothing of this push was stored.");
             items.Add(Item(sessionId, PushItem.FeeEventType, cdr, receipt));
@@ -94,15 +94,18 @@ public static class PushEnvelope
         return new PushItem(sessionId, eventType, body, receipt.At, receipt.Flag) { Reading = ItemReading.OfBody(eventType, body, element) };
     }
 
-    private static string? CheckIds(JsonElement item, string where, out string sessionId)
+    /// <param name="cdr">The CDR's index in feeLst; null for a status push. Named in a problem only, so that a
+    /// push that has none makes no text of it.</param>
+    private static string? CheckIds(JsonElement item, int? cdr, out string sessionId)
     {
+        var where = new ItemPlace(cdr);
         sessionId = NonEmptyString(item, "sessionId") ?? "";
         if (sessionId.Length == 0)
             return $"{where} has no sessionId (a non-empty string).";
         if (sessionId.Length > MaxIdLength)
             return $"{where}.sessionId is {sessionId.Length} characters; at most {MaxIdLength} are allowed.";
         // Ids are keys, URL segments and database text (which cannot hold NUL): no control characters.
-        if (sessionId.Any(char.IsControl))
+        if (HoldsControlCharacters(sessionId))
             return $"{where}.sessionId contains control characters.";
         // "." and ".." are dot segments: every HTTP stack normalises them away (escaped or not), so such a
         // call could be acknowledged but never read back from /v1/calls/{sessionId}.
@@ -111,9 +114,19 @@ public static class PushEnvelope
         if (UserDataText(item) is not { } userData) return null;
         if (userData.Length > MaxIdLength)
             return $"{where}.userData is {userData.Length} characters; at most {MaxIdLength} are allowed.";
-        if (userData.Any(char.IsControl))
+        if (HoldsControlCharacters(userData))
             return $"{where}.userData contains control characters.";
         return null;
+    }
+
+    /// <summary>Whether <paramref name="text"/> holds a character <see cref="char.IsControl(char)"/> calls one (C0, DEL, C1): ids are keys, URL segments and database text.</summary>
+    public static bool HoldsControlCharacters(ReadOnlySpan<char> text) =>
+        text.ContainsAnyInRange('\0', '\u001f') || text.ContainsAnyInRange('\u007f', '\u009f');
+
+    /// <summary>Where an item sits in its push, as a problem names it.</summary>
+    private readonly record struct ItemPlace(int? Cdr)
+    {
+        public override string ToString() => Cdr is { } index ? $"feeLst[{index}]" : "statusInfo";
     }
 
     /// <summary>
