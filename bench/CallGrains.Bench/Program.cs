@@ -41,26 +41,34 @@ if (writePath) Environment.SetEnvironmentVariable("CALLGRAINS_PG_SERVER_OPTIONS"
 await using var postgres = new PostgresServer();
 await postgres.InitializeAsync();
 Console.WriteLine($"PostgreSQL: throwaway server from {postgres.Binaries} (fsync on, synchronous_commit on)");
-await using (var connection = new NpgsqlConnection(await postgres.CreateDatabaseAsync()))
+
+// Each measurement gets a database of its own on a server with nothing left to write from the steps before it: the
+// checkpoint their writes made due would otherwise fall in whichever step came next (the two nodes, last but one).
+async Task<string> SettledDatabaseAsync()
+{
+    await postgres.CheckpointAsync();
+    return await postgres.CreateDatabaseAsync();
+}
+await using (var connection = new NpgsqlConnection(await SettledDatabaseAsync()))
 {
     await connection.OpenAsync();
     Deployment.PostmasterId = Deployment.ParentOf(connection.ProcessID);
 }
 if (writePath)
 {
-    await WritePath.RunAsync(await postgres.CreateDatabaseAsync(), warmUp, seconds);
+    await WritePath.RunAsync(await SettledDatabaseAsync(), warmUp, seconds);
     return 0;
 }
 if (twoNodesOnly)
 {
     // For comparing builds: only step (f), printed with its steps; no ratio (one node is not measured).
-    var two = await TwoNodes.RunAsync(await postgres.CreateDatabaseAsync(), warmUp, seconds);
+    var two = await TwoNodes.RunAsync(await SettledDatabaseAsync(), warmUp, seconds);
     Console.WriteLine($"  two co-hosted nodes, max sustained: {two.Rate:F0}/s ({two.Concurrency} in flight), missing {two.Missing}");
     return 0;
 }
 if (memoryOnly)
 {
-    await using var node = await Deployment.OnPostgresAsync(await postgres.CreateDatabaseAsync());
+    await using var node = await Deployment.OnPostgresAsync(await SettledDatabaseAsync());
     var (idle, loaded) = await Memory.MeasureAsync(node, activeCalls);
     Console.WriteLine($"  memory per active call (node RSS, {activeCalls:N0} calls in progress minus idle): {Memory.Figure(idle, loaded, activeCalls)}");
     return 0;
@@ -70,7 +78,7 @@ if (memoryOnly)
 var baseline = double.NaN;
 if (!feedOnly && !anchorsOnly && !oneStepOnly)
 {
-    var pgbench = await Pgbench.RunAsync(postgres.Binaries, await postgres.CreateDatabaseAsync(), [1, 8, 16, 32], seconds: 10);
+    var pgbench = await Pgbench.RunAsync(postgres.Binaries, await SettledDatabaseAsync(), [1, 8, 16, 32], seconds: 10);
     foreach (var (clients, tps) in pgbench) Console.WriteLine($"pgbench single-row upsert, {clients,2} clients: {tps,8:F0} tps");
     baseline = pgbench.Max(p => p.Tps);
     report.Add("pgbench durable single-row upserts (best of 1/8/16/32 clients)", $"{baseline:F0}/s", "baseline", "");
@@ -83,7 +91,7 @@ if (!feedOnly && !oneStepOnly)
 {
     ceiling = await Anchors.HttpCeilingAsync(concurrency: 64, warmUp, seconds);
     report.Add("HTTP ceiling: bare Kestrel, parse + ack (pushes/s acknowledged, 64 in flight)", $"{ceiling:F0}/s", "anchor", "");
-    plainReceiver = await Anchors.PlainReceiverAsync(await postgres.CreateDatabaseAsync(), [32, 64, 128], warmUp, seconds);
+    plainReceiver = await Anchors.PlainReceiverAsync(await SettledDatabaseAsync(), [32, 64, 128], warmUp, seconds);
     report.Add("plain receiver: ASP.NET Core + Npgsql, a transaction per push (best of 32/64/128 in flight)",
         $"{plainReceiver.Rate:F0}/s ({plainReceiver.Concurrency} in flight)", "anchor", "not verifiable (no views)");
 }
@@ -122,7 +130,7 @@ if (embeddedOnly) return 0; // the step's line is printed; its ratio needs the c
 // (c) PostgreSQL: the maximum sustained rate, then latency at half of it
 double max;
 Percentiles atMax;
-await using (var cluster = await Deployment.OnPostgresAsync(await postgres.CreateDatabaseAsync()))
+await using (var cluster = await Deployment.OnPostgresAsync(await SettledDatabaseAsync()))
 {
     await Load.RunAsync(cluster, concurrency: 64, rate: 0, warmUp, verify: false); // warm-up: JIT, pools, activations
     var best = (Rate: 0.0, Latency: new Percentiles(0, 0, 0, 0, 0), Concurrency: 0, Missing: 0L);
@@ -177,7 +185,7 @@ if (postgresOnly) return 0; // the step's lines are printed; its ratios need the
 // (f) two co-hosted nodes on this machine, requests in turn to each as a load balancer sends them: not slower than one
 if (!feedOnly)
 {
-    var two = await TwoNodes.RunAsync(await postgres.CreateDatabaseAsync(), warmUp, seconds);
+    var two = await TwoNodes.RunAsync(await SettledDatabaseAsync(), warmUp, seconds);
     report.Add("two co-hosted nodes on one machine, max sustained (pushes/s, requests in turn to each)", $"{two.Rate:F0}/s ({two.Concurrency} in flight)",
         "≥ 1.0 × one node", $"{two.Rate / max:F2} × one node, " + Pass(two.Rate >= max) + $", missing {two.Missing}");
     targets.RecordRatio(Target.TwoNodesVsOne, $"{two.Rate:F0}/s ({two.Concurrency} in flight) against one node's {max:F0}/s", two.Rate, max, atLeast: 1.0);
@@ -187,7 +195,7 @@ if (!feedOnly)
 // (d) memory per active call, on a fresh node (journal in PostgreSQL, so only the grains and the API are in its memory)
 if (!feedOnly)
 {
-    await using (var cluster = await Deployment.OnPostgresAsync(await postgres.CreateDatabaseAsync()))
+    await using (var cluster = await Deployment.OnPostgresAsync(await SettledDatabaseAsync()))
     {
         var (idle, loaded) = await Memory.MeasureAsync(cluster, activeCalls);
         var perCall = (loaded - idle) / (double)activeCalls;
@@ -202,7 +210,7 @@ if (sweep)
     Console.WriteLine("\nGroup-commit sweep (PostgreSQL, unthrottled, 64 in flight):");
     foreach (var (batch, linger, writers) in new[] { (512, 0, 4), (512, 0, 1), (512, 0, 2), (512, 0, 8), (512, 1, 4), (512, 3, 4), (64, 0, 4), (2048, 0, 4) })
     {
-        await using var cluster = await Deployment.OnPostgresAsync(await postgres.CreateDatabaseAsync(), new Dictionary<string, string>
+        await using var cluster = await Deployment.OnPostgresAsync(await SettledDatabaseAsync(), new Dictionary<string, string>
         {
             ["CallGrains__GroupCommit__MaxBatch"] = batch.ToString(CultureInfo.InvariantCulture),
             ["CallGrains__GroupCommit__LingerMs"] = linger.ToString(CultureInfo.InvariantCulture),

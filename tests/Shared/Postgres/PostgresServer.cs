@@ -109,6 +109,19 @@ public sealed class PostgresServer : IAsyncLifetime
         }.ConnectionString;
     }
 
+    /// <summary>
+    /// Writes every changed page out now (CHECKPOINT), so that what ran before leaves nothing for the server to write
+    /// while whatever runs next is measured.
+    /// </summary>
+    public async Task CheckpointAsync()
+    {
+        await using var connection = new NpgsqlConnection(_adminConnectionString);
+        await connection.OpenAsync();
+        await using var checkpoint = new NpgsqlCommand("CHECKPOINT", connection);
+        checkpoint.CommandTimeout = 600;
+        await checkpoint.ExecuteNonQueryAsync();
+    }
+
     /// <summary>Creates a database and applies the CallGrains schema to it.</summary>
     public async Task<string> CreateMigratedDatabaseAsync()
     {
