@@ -98,7 +98,7 @@ public sealed partial class CallSessionGrain(
         var facts = CallFold.Add(_facts, reading);
         var firstReceivedAt = _itemKeys.Count == 0 ? item.ReceivedAt : _firstReceivedAt;
         var view = CallRendering.View(facts) with { UpdatedAt = updatedAt };
-        // One serialization per stored item: its text is the projection's and the change's JSON and the shape check.
+        // One serialization per stored item: its bytes are the projection's and the change's JSON and the shape check.
         var json = ViewJson.Of(view);
         var shape = ViewShape.Of(json);
         var changed = _updatedAt is null || shape != _viewShape;
