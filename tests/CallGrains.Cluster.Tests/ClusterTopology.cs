@@ -95,7 +95,7 @@ public sealed class ClusterTopology : IAsyncDisposable
     /// <summary>A client of the cluster with the business key, through the load balancer when there are nodes.</summary>
     public HttpClient Client(int connectionsPerEntrance)
     {
-        var http = NodeBalancer.Client(Entrances, connectionsPerEntrance, TimeSpan.FromSeconds(20));
+        var http = NodeBalancer.Client(Entrances, connectionsPerEntrance);
         http.DefaultRequestHeaders.Authorization = new("Bearer", ApiKey);
         return http;
     }

@@ -5,18 +5,26 @@ namespace CallGrains.Tests.Shared;
 /// and a request that could not connect (its node killed, or not started again yet) goes to the next one, as nginx does
 /// with a request no node has received. A push (<c>/v1/huawei/</c>) whose node failed before answering (the connection
 /// broke with no response) is sent to the next node too, as deploy/nginx/nginx.conf does for pushes
-/// (<c>non_idempotent</c>, two tries). Whatever the client's base address, the node's address replaces it.
+/// (<c>non_idempotent</c>, two tries), and so is one that got no answer within nginx's read timeout. Whatever the
+/// client's base address, the node's address replaces it.
 /// </summary>
 public sealed class NodeBalancer(IReadOnlyList<Uri> nodes, HttpMessageHandler inner) : DelegatingHandler(inner)
 {
     private int _turn = -1;
 
-    /// <summary>A client whose requests the balancer spreads over <paramref name="nodes"/>.</summary>
-    public static HttpClient Client(IReadOnlyList<Uri> nodes, int connectionsPerNode, TimeSpan timeout) =>
+    /// <summary>As nginx's <c>proxy_read_timeout</c>: how long one try waits for its node's answer.</summary>
+    public static readonly TimeSpan TryTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A client whose requests the balancer spreads over <paramref name="nodes"/>, as patient as nginx: every try of a
+    /// push may take its full read timeout (a client that gave up sooner would call a push lost that the service
+    /// still answered).
+    /// </summary>
+    public static HttpClient Client(IReadOnlyList<Uri> nodes, int connectionsPerNode) =>
         new(new NodeBalancer(nodes, new SocketsHttpHandler { MaxConnectionsPerServer = connectionsPerNode }))
         {
             BaseAddress = nodes[0],
-            Timeout = timeout,
+            Timeout = PushTries * TryTimeout + TimeSpan.FromSeconds(5),
         };
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -25,9 +33,11 @@ public sealed class NodeBalancer(IReadOnlyList<Uri> nodes, HttpMessageHandler in
         for (var tried = 0; ; tried++)
         {
             request.RequestUri = On(nodes[(first + tried) % nodes.Count], request.RequestUri!);
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            attempt.CancelAfter(TryTimeout);
             try
             {
-                return await base.SendAsync(request, cancellationToken);
+                return await base.SendAsync(request, attempt.Token);
             }
             catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConnectionError && tried + 1 < nodes.Count)
             {
@@ -37,6 +47,11 @@ public sealed class NodeBalancer(IReadOnlyList<Uri> nodes, HttpMessageHandler in
             {
                 // Reached a node that broke the connection without an answer (a response would have been returned): a push
                 // is idempotent, so the next node may take it again.
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && IsPush(request) &&
+                                                      tried + 1 < Math.Min(nodes.Count, PushTries))
+            {
+                // No answer within the read timeout: nginx's "timeout", the next node may take it.
             }
         }
     }
