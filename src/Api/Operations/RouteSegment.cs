@@ -52,7 +52,6 @@ public static class RouteSegment
     public static string? Problem(string? id, string name) =>
         id is not null && PushEnvelope.HoldsControlCharacters(id) ? $"{name} must not contain control characters." : null;
 
-
     private static string[]? RawSegments(HttpContext http) => TryRawPath(http, out var path) ? path.ToString().Split('/') : null;
 
     /// <summary>The raw target's path after its leading '/', without the query; false when the target is not a path.</summary>

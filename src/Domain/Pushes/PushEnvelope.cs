@@ -59,7 +59,7 @@ public static class PushEnvelope
     {
         if (!root.TryGetProperty("statusInfo", out var info) || info.ValueKind != JsonValueKind.Object)
             return PushParse.Reject($"The '{PushFields.Shorten(eventType)}' push has no statusInfo object.");
-        if (CheckIds(info, cdr: null, out var sessionId) is { } problem)
+        if (CheckIds(info, new ItemPlace(Cdr: null), out var sessionId) is { } problem)
             return PushParse.Reject(problem);
         return PushParse.Accept([Item(sessionId, eventType, root, receipt)]);
     }
@@ -77,9 +77,9 @@ public static class PushEnvelope
         var index = 0;
         foreach (var cdr in list.EnumerateArray())
         {
-            var where = index++;
+            var where = new ItemPlace(index++);
             if (cdr.ValueKind != JsonValueKind.Object)
-                return PushParse.Reject($"feeLst[{where}] is not a JSON object; nothing of this push was stored.");
+                return PushParse.Reject($"{where} is not a JSON object; nothing of this push was stored.");
             if (CheckIds(cdr, where, out var sessionId) is { } problem)
                 return PushParse.Reject($"{problem} Nothing of this push was stored.");
             items.Add(Item(sessionId, PushItem.FeeEventType, cdr, receipt));
@@ -94,11 +94,8 @@ public static class PushEnvelope
         return new PushItem(sessionId, eventType, body, receipt.At, receipt.Flag) { Reading = ItemReading.OfBody(eventType, body, element) };
     }
 
-    /// <param name="cdr">The CDR's index in feeLst; null for a status push. Named in a problem only, so that a
-    /// push that has none makes no text of it.</param>
-    private static string? CheckIds(JsonElement item, int? cdr, out string sessionId)
+    private static string? CheckIds(JsonElement item, ItemPlace where, out string sessionId)
     {
-        var where = new ItemPlace(cdr);
         sessionId = NonEmptyString(item, "sessionId") ?? "";
         if (sessionId.Length == 0)
             return $"{where} has no sessionId (a non-empty string).";
@@ -123,7 +120,8 @@ public static class PushEnvelope
     public static bool HoldsControlCharacters(ReadOnlySpan<char> text) =>
         text.ContainsAnyInRange('\0', '\u001f') || text.ContainsAnyInRange('\u007f', '\u009f');
 
-    /// <summary>Where an item sits in its push, as a problem names it.</summary>
+    /// <summary>Where an item sits in its push, as a problem names it: made into text only for a problem.</summary>
+    /// <param name="Cdr">The CDR's index in feeLst; null for a status push's statusInfo.</param>
     private readonly record struct ItemPlace(int? Cdr)
     {
         public override string ToString() => Cdr is { } index ? $"feeLst[{index}]" : "statusInfo";

@@ -18,6 +18,8 @@ public sealed partial class PostgresRetention(NpgsqlDataSource dataSource) : IRe
     private const string Journal = "callgrains_journal";
     private const string Calls = "callgrains_calls";
     private const string Changes = "callgrains_changes";
+    /// <summary>The partitioned tables, in the order a group-commit batch locks them (and so every lock here takes them).</summary>
+    private static readonly string[] Partitioned = [Calls, Journal, Changes];
     private const string LockTimeout = "SET LOCAL lock_timeout = '2s'";
 
     public async Task<int> PrepareAsync(DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken = default)
@@ -32,13 +34,13 @@ public sealed partial class PostgresRetention(NpgsqlDataSource dataSource) : IRe
         // (db/014), so the tables are locked first here, in the order every query takes them (see DropAsync).
         var created = await ScalarAsync<int>("""
             SELECT callgrains_ensure_weeks($1, $2)
-            """, cancellationToken, [Calls, Journal, Changes], first.ToUniversalTime(), until.ToUniversalTime());
+            """, cancellationToken, Partitioned, first.ToUniversalTime(), until.ToUniversalTime());
         created += await ScalarAsync<int>("""
             SELECT coalesce(sum(callgrains_ensure_weeks(w, w)), 0)::int
             FROM (SELECT date_trunc('week', first_received_at, 'UTC') FROM callgrains_calls_default
                   UNION SELECT date_trunc('week', first_received_at, 'UTC') FROM callgrains_journal_default
                   UNION SELECT date_trunc('week', at, 'UTC') FROM callgrains_changes_default) AS waiting(w)
-            """, cancellationToken, [Calls, Journal, Changes]);
+            """, cancellationToken, Partitioned);
         return created;
     }
 
@@ -51,7 +53,7 @@ public sealed partial class PostgresRetention(NpgsqlDataSource dataSource) : IRe
         var partitions = await PartitionsAsync(cancellationToken);
         for (var week = RetentionPolicy.WeekOf(first); week <= until; week += RetentionPolicy.Period)
         {
-            if (!partitions.TryGetValue(week, out var tables) || tables.Count < 3) return false;
+            if (!partitions.TryGetValue(week, out var tables) || tables.Count < Partitioned.Length) return false;
         }
         return !await ScalarAsync<bool>("""
             SELECT EXISTS (SELECT FROM callgrains_calls_default) OR EXISTS (SELECT FROM callgrains_journal_default)
