@@ -148,17 +148,13 @@ public sealed class PartitionedRetentionTests(PostgresServer server)
         var retention = new PostgresRetention(db.Source);
         await retention.PrepareAsync(now, now.AddDays(28));
         // What a group commit holds on the three tables while it waits for its flush.
-        await using var commit = await db.Source.OpenConnectionAsync();
-        await using var inFlight = await commit.BeginTransactionAsync();
-        await using (var hold = new NpgsqlCommand(
-            "LOCK TABLE callgrains_calls, callgrains_journal, callgrains_changes IN ROW EXCLUSIVE MODE", commit, inFlight))
-            await hold.ExecuteNonQueryAsync();
+        await using var inFlight = await TableLock.HoldAsync(db.Source, "callgrains_calls, callgrains_journal, callgrains_changes", "ROW EXCLUSIVE");
 
         // An exclusive lock would wait for that commit and give up after its lock timeout, failing the silo's start.
         var created = await retention.PrepareAsync(now.AddHours(1), now.AddDays(28));
 
         Assert.Equal(0, created);
-        await inFlight.RollbackAsync();
+        await inFlight.DisposeAsync();
         // A week still to make is made as before.
         Assert.Equal(3, await retention.PrepareAsync(now, now.AddDays(35)));
     }

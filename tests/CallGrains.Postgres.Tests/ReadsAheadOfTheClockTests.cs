@@ -21,7 +21,8 @@ public sealed class ReadsAheadOfTheClockTests(PostgresServer server)
     {
         await using var db = await WeeksAheadAsync();
         await db.Store.AppendAsync(Append(Entry("begun", "k-1", receivedAt: Now), Row("begun", 1, Now)));
-        await using var hold = await HoldAsync(db, "callgrains_journal_w20270315");
+        // Someone holds a week made ahead: a read that visited it would wait.
+        await using var hold = await TableLock.HoldAsync(db.Source, "callgrains_journal_w20270315", "ACCESS EXCLUSIVE");
 
         var reads = Task.WhenAll(db.Store.ReadSessionAsync("begun"), db.Store.ReadSessionAsync("not-yet-begun"));
 
@@ -36,7 +37,7 @@ public sealed class ReadsAheadOfTheClockTests(PostgresServer server)
         await using var db = await WeeksAheadAsync();
         var start = await db.Store.LastSeqAsync();
         await db.Store.AppendAsync(Append(Entry("changed", "k-1", receivedAt: Now), Row("changed", 1, Now)));
-        await using var hold = await HoldAsync(db, "callgrains_changes_w20270315");
+        await using var hold = await TableLock.HoldAsync(db.Source, "callgrains_changes_w20270315", "ACCESS EXCLUSIVE");
 
         var read = db.Store.ReadAsync(new ChangeQuery(After: start)).WaitAsync(TimeSpan.FromSeconds(10));
         var end = db.Store.LastSeqAsync().WaitAsync(TimeSpan.FromSeconds(10));
@@ -63,27 +64,5 @@ public sealed class ReadsAheadOfTheClockTests(PostgresServer server)
         var db = await StoreDatabase.CreateAsync(server, clock: new FixedClock(Now));
         await new PostgresRetention(db.Source).PrepareAsync(Now, Now.AddDays(28));
         return db;
-    }
-
-    /// <summary>
-    /// Someone holds a week made ahead, as dropping or making a partition does, until the hold is disposed: a read that
-    /// visited that week would wait for it.
-    /// </summary>
-    private static async Task<Hold> HoldAsync(StoreDatabase db, string partition)
-    {
-        var holder = await db.Source.OpenConnectionAsync();
-        var transaction = await holder.BeginTransactionAsync();
-        await using var command = new NpgsqlCommand($"LOCK TABLE {partition} IN ACCESS EXCLUSIVE MODE", holder, transaction);
-        await command.ExecuteNonQueryAsync();
-        return new Hold(holder, transaction);
-    }
-
-    private sealed class Hold(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
-        }
     }
 }

@@ -43,13 +43,12 @@ public sealed class NodeBalancer(IReadOnlyList<Uri> nodes, HttpMessageHandler in
             {
                 // Never reached that node: the next one may take it.
             }
-            catch (HttpRequestException) when (IsPush(request) && tried + 1 < Math.Min(nodes.Count, PushTries))
+            catch (HttpRequestException) when (PushMayTryAgain(request, tried))
             {
                 // Reached a node that broke the connection without an answer (a response would have been returned): a push
                 // is idempotent, so the next node may take it again.
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && IsPush(request) &&
-                                                      tried + 1 < Math.Min(nodes.Count, PushTries))
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && PushMayTryAgain(request, tried))
             {
                 // No answer within the read timeout: nginx's "timeout", the next node may take it.
             }
@@ -58,6 +57,9 @@ public sealed class NodeBalancer(IReadOnlyList<Uri> nodes, HttpMessageHandler in
 
     /// <summary>As nginx's <c>proxy_next_upstream_tries</c> for the push location.</summary>
     private const int PushTries = 2;
+
+    /// <summary>Whether a push whose try <paramref name="tried"/> got no answer goes to the next node, as nginx's push location sends it.</summary>
+    private bool PushMayTryAgain(HttpRequestMessage request, int tried) => IsPush(request) && tried + 1 < Math.Min(nodes.Count, PushTries);
 
     private static bool IsPush(HttpRequestMessage request) =>
         request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath.StartsWith("/v1/huawei/", StringComparison.Ordinal);
