@@ -33,7 +33,7 @@ public sealed class AnchorProcess : ILoadTarget, IAsyncDisposable
         return anchor;
     }
 
-    public HttpClient Client(int connections) => new(new SocketsHttpHandler { MaxConnectionsPerServer = connections })
+    public HttpClient Client(int connections) => new(PlatformAddresses.Handler(connections))
     {
         BaseAddress = Url,
         Timeout = TimeSpan.FromSeconds(30),

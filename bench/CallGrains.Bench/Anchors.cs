@@ -46,11 +46,8 @@ public static class Anchors
         var before = AnchorCpu.Take(anchor);
         var (traffic, _, _) = await Load.RunAsync(anchor, concurrency, rate: 0, seconds, verify: false);
         var used = AnchorCpu.Take(anchor) - before;
-        var refused = traffic.PushesSent - traffic.PushesAcknowledged;
-        var answers = refused == 0 ? "" : ", NOT ACKNOWLEDGED " + refused.ToString(CultureInfo.InvariantCulture) +
-            " (" + string.Join(", ", traffic.StatusCodes.Select(p => $"{(p.Key == 0 ? "no answer" : p.Key)}: {p.Value}")) + ")";
         return (traffic.AcknowledgedPerSecond,
-            $"{traffic.AcknowledgedPerSecond,7:F0}/s, {traffic.Latency}{answers}; {used.PerPush(name, traffic.PushesSent, traffic.Seconds)}");
+            $"{traffic.AcknowledgedPerSecond,7:F0}/s, {traffic.Latency}{traffic.Unacknowledged}; {used.PerPush(name, traffic.PushesSent, traffic.Seconds)}");
     }
 
     /// <summary>CPU of an anchor's process, of the bench's PostgreSQL server and of the load generator, as <see cref="CpuSample"/> for CallGrains.</summary>

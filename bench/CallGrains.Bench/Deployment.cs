@@ -81,7 +81,7 @@ public sealed class Deployment : IAsyncDisposable, ILoadTarget
     /// <summary>A client whose requests go to the nodes in turn (to the only one, mostly), at most <paramref name="connections"/> per node.</summary>
     public HttpClient Client(int connections)
     {
-        var http = NodeBalancer.Client(_urls, connections);
+        var http = NodeBalancer.Client(_urls, PlatformAddresses.Handler(connections));
         http.DefaultRequestHeaders.Authorization = new("Bearer", ApiKey);
         return http;
     }

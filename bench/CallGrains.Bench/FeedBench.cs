@@ -41,7 +41,7 @@ public static partial class FeedBench
             var run = await Load.RunAsync(deployment, concurrency, rate: 0, seconds, verify: false);
             var used = CpuSample.Take(deployment) - cpu;
             rateWith = run.Traffic.AcknowledgedPerSecond;
-            Console.WriteLine($"  {label}, {concurrency} in flight, webhook + SSE attached: {rateWith,7:F0}/s, {run.Traffic.Latency}; " +
+            Console.WriteLine($"  {label}, {concurrency} in flight, webhook + SSE attached: {rateWith,7:F0}/s, {run.Traffic.Latency}{run.Traffic.Unacknowledged}; " +
                               $"webhook got {receiver.Arrivals.Distinct:N0}, SSE {stream.Arrivals.Distinct:N0} changes by the end; " +
                               used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds));
 
@@ -61,7 +61,7 @@ public static partial class FeedBench
         // with-readers alone would be compared with a colder process. The ratio is against the mean of both.
         var again = await Load.RunAsync(deployment, concurrency, rate: 0, seconds, verify: false);
         var rateAgain = again.Traffic.AcknowledgedPerSecond;
-        Console.WriteLine($"  {label}, {concurrency} in flight, readers detached again: {rateAgain,7:F0}/s, {again.Traffic.Latency}");
+        Console.WriteLine($"  {label}, {concurrency} in flight, readers detached again: {rateAgain,7:F0}/s, {again.Traffic.Latency}{again.Traffic.Unacknowledged}");
         var without = (rateWithout + rateAgain) / 2;
         report.Add($"{label}: ingest with one webhook subscription and one SSE reader attached",
             $"{rateWith:F0}/s against {without:F0}/s without (mean of {rateWithout:F0}/s before and {rateAgain:F0}/s after)", "≥ 0.9 × without",
@@ -78,7 +78,7 @@ public static partial class FeedBench
             var run = await Load.RunAsync(deployment, concurrency, rate: rateWithout / 2, seconds, verify: false);
             var used = CpuSample.Take(deployment) - cpu;
             Console.WriteLine($"  {label}, {rateWithout / 2:F0}/s offered, webhook + SSE attached: {run.Traffic.AcknowledgedPerSecond,7:F0}/s acknowledged, " +
-                              $"{run.Traffic.Latency}; " +
+                              $"{run.Traffic.Latency}{run.Traffic.Unacknowledged}; " +
                               used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds));
 
             var expected = await ExpectedChange.ListAsync(deployment, run.Calls);

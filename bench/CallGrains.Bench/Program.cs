@@ -112,7 +112,7 @@ if (!postgresOnly)
         var (run, node) = await embedded.WithNodeMetricsAsync(() => Load.RunAsync(embedded, concurrency: 64, rate: 0, seconds, verify: false));
         var used = CpuSample.Take(embedded) - cpu;
         run = (run.Traffic, await Load.VerifyAsync(embedded, run.Calls), run.Calls);
-        Console.WriteLine($"  embedded, 64 in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, {run.Traffic.Latency}; " +
+        Console.WriteLine($"  embedded, 64 in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, {run.Traffic.Latency}{run.Traffic.Unacknowledged}; " +
                           used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds) + "; " + Collector(node, run.Traffic));
         report.Add("embedded ingest (pushes/s acknowledged)", $"{run.Traffic.AcknowledgedPerSecond:F0}/s", "≥ 20,000/s",
             Pass(run.Traffic.AcknowledgedPerSecond >= 20_000) + $", missing {run.Verification!.MissingItems}");
@@ -142,7 +142,7 @@ await using (var cluster = await Deployment.OnPostgresAsync(await SettledDatabas
         var verification = await Load.VerifyAsync(cluster, run.Calls);
         run = (run.Traffic, verification, run.Calls);
         Console.WriteLine($"  PostgreSQL unthrottled, {concurrency,3} in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, " +
-                          $"{run.Traffic.Latency}, missing {run.Verification!.MissingItems}; " +
+                          $"{run.Traffic.Latency}{run.Traffic.Unacknowledged}, missing {run.Verification!.MissingItems}; " +
                           used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds) + "; " + Collector(node, run.Traffic));
         targets.Verified($"PostgreSQL {concurrency} in flight", run.Verification.MissingItems);
         if (run.Traffic.AcknowledgedPerSecond > best.Rate)
@@ -164,7 +164,7 @@ await using (var cluster = await Deployment.OnPostgresAsync(await SettledDatabas
         var (half, nodeAtHalf) = await cluster.WithNodeMetricsAsync(() => Load.RunAsync(cluster, concurrency: 128, rate: max / 2, seconds, verify: false));
         var generatorPaused = GC.GetTotalPauseDuration() - generatorPausedBefore;
         half = (half.Traffic, await Load.VerifyAsync(cluster, half.Calls), half.Calls);
-        Console.WriteLine($"  PostgreSQL at half, 128 in flight: {half.Traffic.AcknowledgedPerSecond,7:F0}/s acknowledged, {half.Traffic.Latency}, " +
+        Console.WriteLine($"  PostgreSQL at half, 128 in flight: {half.Traffic.AcknowledgedPerSecond,7:F0}/s acknowledged, {half.Traffic.Latency}{half.Traffic.Unacknowledged}, " +
                           $"missing {half.Verification!.MissingItems}; " +
                           Collector(nodeAtHalf, half.Traffic) +
                           $"; the load generator's collector paused it {generatorPaused.TotalMilliseconds:F0} ms");
@@ -218,7 +218,7 @@ if (sweep)
         });
         await Load.RunAsync(cluster, concurrency: 32, rate: 0, seconds: 3, verify: false);
         var run = await Load.RunAsync(cluster, concurrency: 64, rate: 0, seconds, verify: false);
-        Console.WriteLine($"  MaxBatch {batch,4}, LingerMs {linger}, Writers {writers}: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, {run.Traffic.Latency}");
+        Console.WriteLine($"  MaxBatch {batch,4}, LingerMs {linger}, Writers {writers}: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, {run.Traffic.Latency}{run.Traffic.Unacknowledged}");
     }
 }
 

@@ -22,7 +22,7 @@ public static class TwoNodes
             var verification = await Load.VerifyAsync(nodes, run.Calls);
             missing += verification.MissingItems;
             Console.WriteLine($"  two nodes, requests in turn, {concurrency,3} in flight: {run.Traffic.AcknowledgedPerSecond,7:F0}/s, " +
-                              $"{run.Traffic.Latency}, missing {verification.MissingItems}; " + used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds));
+                              $"{run.Traffic.Latency}{run.Traffic.Unacknowledged}, missing {verification.MissingItems}; " + used.PerPush(run.Traffic.PushesSent, run.Traffic.Seconds));
             if (run.Traffic.AcknowledgedPerSecond > best.Rate) best = (run.Traffic.AcknowledgedPerSecond, concurrency);
         }
         return (best.Rate, best.Concurrency, missing);

@@ -19,6 +19,16 @@ public sealed record TrafficFigures(
     /// </summary>
     public SortedDictionary<int, int> StatusPushCodes { get; init; } = [];
 
+    /// <summary>
+    /// Empty when every push sent was acknowledged; otherwise how many were not, by answer (0: no answer), loudly: a
+    /// refused status push is lost, and a rate of acknowledged pushes alone would hide that a limit was hit.
+    /// </summary>
+    public string Unacknowledged => PushesSent == PushesAcknowledged
+        ? ""
+        : string.Create(CultureInfo.InvariantCulture, $", NOT ACKNOWLEDGED {PushesSent - PushesAcknowledged} (") +
+          string.Join(", ", StatusCodes.Where(p => p.Key != 200).Select(p => string.Create(CultureInfo.InvariantCulture,
+              $"{(p.Key == 0 ? "no answer" : p.Key.ToString(CultureInfo.InvariantCulture))}: {p.Value}"))) + ")";
+
     /// <summary>What <see cref="LatencyMs"/> is measured from: the two modes' figures are not comparable.</summary>
     public string LatencyOrigin => Schedule is null
         ? "from each push's send (closed loop)"

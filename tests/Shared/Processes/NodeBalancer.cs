@@ -21,7 +21,11 @@ public sealed class NodeBalancer(IReadOnlyList<Uri> nodes, HttpMessageHandler in
     /// still answered).
     /// </summary>
     public static HttpClient Client(IReadOnlyList<Uri> nodes, int connectionsPerNode) =>
-        new(new NodeBalancer(nodes, new SocketsHttpHandler { MaxConnectionsPerServer = connectionsPerNode }))
+        Client(nodes, new SocketsHttpHandler { MaxConnectionsPerServer = connectionsPerNode });
+
+    /// <summary>As <see cref="Client(IReadOnlyList{Uri}, int)"/>, over a handler of the caller's (its connections, its sockets).</summary>
+    public static HttpClient Client(IReadOnlyList<Uri> nodes, HttpMessageHandler handler) =>
+        new(new NodeBalancer(nodes, handler))
         {
             BaseAddress = nodes[0],
             Timeout = PushTries * TryTimeout + TimeSpan.FromSeconds(5),
