@@ -160,14 +160,14 @@ await using (var cluster = await Deployment.OnPostgresAsync(await SettledDatabas
             max, plainReceiver.Rate, atLeast: 5.0);
 
         // The generator runs in this process: its own collector's pauses hold sends and answers, and count as latency.
-        var generatorPausedBefore = GC.GetTotalPauseDuration();
+        var generatorBefore = GeneratorCollector.Take();
         var (half, nodeAtHalf) = await cluster.WithNodeMetricsAsync(() => Load.RunAsync(cluster, concurrency: 128, rate: max / 2, seconds, verify: false));
-        var generatorPaused = GC.GetTotalPauseDuration() - generatorPausedBefore;
+        var generator = GeneratorCollector.Take() - generatorBefore;
         half = (half.Traffic, await Load.VerifyAsync(cluster, half.Calls), half.Calls);
         Console.WriteLine($"  PostgreSQL at half, 128 in flight: {half.Traffic.AcknowledgedPerSecond,7:F0}/s acknowledged, {half.Traffic.Latency}{half.Traffic.Unacknowledged}, " +
                           $"missing {half.Verification!.MissingItems}; " +
                           Collector(nodeAtHalf, half.Traffic) +
-                          $"; the load generator's collector paused it {generatorPaused.TotalMilliseconds:F0} ms");
+                          $"; the load generator's collector {generator.Describe(half.Traffic.PushesSent)}");
         Console.WriteLine(NodeFigures(nodeAtHalf, half.Traffic.Seconds));
         report.Add($"ack latency at half ({max / 2:F0}/s offered, {half.Traffic.AcknowledgedPerSecond:F0}/s acknowledged; from scheduled send): p50 / p99",
             $"{half.Traffic.LatencyMs.P50:F1} / {half.Traffic.LatencyMs.P99:F1} ms", "p99 ≤ 25 ms",
@@ -274,6 +274,22 @@ namespace CallGrains.Bench
             using var http = deployment.Client(16);
             return await new Verifier(http, 16).VerifyAsync(calls, CancellationToken.None);
         }
+    }
+
+    /// <summary>This process's collector (the load generator runs in it): its pauses hold sends and answers alike.</summary>
+    public sealed record GeneratorCollector(TimeSpan Paused, int Gen0, int Gen1, int Gen2, long Allocated)
+    {
+        public static GeneratorCollector Take() => new(GC.GetTotalPauseDuration(), GC.CollectionCount(0), GC.CollectionCount(1),
+            GC.CollectionCount(2), GC.GetTotalAllocatedBytes());
+
+        public static GeneratorCollector operator -(GeneratorCollector after, GeneratorCollector before) => new(
+            after.Paused - before.Paused, after.Gen0 - before.Gen0, after.Gen1 - before.Gen1, after.Gen2 - before.Gen2,
+            after.Allocated - before.Allocated);
+
+        // CollectionCount(0) counts every collection (a gen1 collects gen0 too): the gen0-only ones are the difference.
+        public string Describe(long pushes) => string.Create(CultureInfo.InvariantCulture,
+            $"paused it {Paused.TotalMilliseconds:F0} ms ({Gen0 - Gen1} gen0, {Gen1 - Gen2} gen1, {Gen2} gen2 collections; " +
+            $"it allocated {Allocated / (double)Math.Max(pushes, 1) / 1024:F1} KiB per push)");
     }
 
     /// <summary>CPU used by each part of the machine's load: where a push's cost goes. A node is API and silo in one process.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using CallGrains.Tests.Shared;
 
 namespace CallGrains.Cluster.Tests;
@@ -25,6 +26,17 @@ public sealed class GrainHostGcTests
         var readme = File.ReadAllText(Path.Combine(Root, "README.md"));
         var exported = string.Join(' ', ServiceProcess.GrainHostGc.Select(p => $"{p.Key}={p.Value}"));
         Assert.Contains($"export {exported}", readme);
+    }
+
+    [Fact]
+    public void The_node_program_itself_asks_for_one_heap_collected_in_the_background_however_it_is_started()
+    {
+        // Embedded from the README's dotnet run has none of the variables above: the program's own runtimeconfig decides.
+        var dll = ServiceProcess.BuiltDll(Path.Combine("src", "Api"), "CallGrains.Api");
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(dll, ".runtimeconfig.json")));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        Assert.False(properties.GetProperty("System.GC.Server").GetBoolean());
+        Assert.True(properties.GetProperty("System.GC.Concurrent").GetBoolean());
     }
 
     private static int Occurrences(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
