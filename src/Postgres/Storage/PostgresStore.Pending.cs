@@ -24,15 +24,15 @@ public sealed partial class PostgresStore : IPendingJournal
     public async Task<IReadOnlyList<string>> SessionsWithPendingAsync(int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        // Reads only the partial index's rows: normally none.
-        var command = dataSource.CreateCommand("""
+        // Reads only the partial index's rows (normally none), never the journal whole: every silo sweeps every few seconds.
+        var query = new NpgsqlBatchCommand("""
             SELECT session_id FROM callgrains_journal
             WHERE NOT projected
             GROUP BY session_id
             ORDER BY min(seq)
             LIMIT $1
             """);
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        return await QueryAsync("list sessions with pending items", command, reader => reader.GetString(0), cancellationToken);
+        query.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        return await QueryAsync("list sessions with pending items", ByIndexAlone(query), reader => reader.GetString(0), cancellationToken);
     }
 }
