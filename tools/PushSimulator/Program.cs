@@ -43,7 +43,7 @@ else
     Console.WriteLine(string.Create(c, $"acknowledged {traffic.PushesAcknowledged} in {traffic.Seconds:F1} s = {traffic.AcknowledgedPerSecond:F0} pushes/s"));
     Console.WriteLine(string.Create(c, $"ack latency ms {traffic.LatencyOrigin}: p50 {traffic.LatencyMs.P50:F1}  p90 {traffic.LatencyMs.P90:F1}  p99 {traffic.LatencyMs.P99:F1}  max {traffic.LatencyMs.Max:F1}"));
     if (traffic.Schedule is { } schedule) Console.WriteLine("schedule: " + schedule);
-    Console.WriteLine("responses: " + string.Join(", ", traffic.StatusCodes.Select(p => $"{(p.Key == 0 ? "no answer" : p.Key)}: {p.Value}")));
+    Console.WriteLine("responses: " + TrafficFigures.Answers(traffic.StatusCodes));
     if (verification is not null)
     {
         Console.WriteLine($"verified {verification.CallsChecked} calls: acknowledged items {verification.AcknowledgedItems}, found {verification.FoundItems}, missing {verification.MissingItems}; not final {verification.NotFinal}, wrong outcome {verification.WrongOutcome}");

@@ -26,8 +26,11 @@ public sealed record TrafficFigures(
     public string Unacknowledged => PushesSent == PushesAcknowledged
         ? ""
         : string.Create(CultureInfo.InvariantCulture, $", NOT ACKNOWLEDGED {PushesSent - PushesAcknowledged} (") +
-          string.Join(", ", StatusCodes.Where(p => p.Key != 200).Select(p => string.Create(CultureInfo.InvariantCulture,
-              $"{(p.Key == 0 ? "no answer" : p.Key.ToString(CultureInfo.InvariantCulture))}: {p.Value}"))) + ")";
+          Answers(StatusCodes.Where(p => p.Key != 200)) + ")";
+
+    /// <summary>Answers by status code, as "200: 12, 429: 3, no answer: 1" (0 is no answer).</summary>
+    public static string Answers(IEnumerable<KeyValuePair<int, int>> codes) => string.Join(", ", codes.Select(p =>
+        string.Create(CultureInfo.InvariantCulture, $"{(p.Key == 0 ? "no answer" : p.Key.ToString(CultureInfo.InvariantCulture))}: {p.Value}")));
 
     /// <summary>What <see cref="LatencyMs"/> is measured from: the two modes' figures are not comparable.</summary>
     public string LatencyOrigin => Schedule is null

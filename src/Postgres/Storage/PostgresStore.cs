@@ -239,18 +239,7 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource, CallGrain
     private async Task<List<T>> QueryAsync<T>(
         string operation, NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
     {
-        await using (command)
-        {
-            try
-            {
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                return await RowsAsync(reader, read, cancellationToken);
-            }
-            catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
-            {
-                throw Unavailable(operation, ex);
-            }
-        }
+        await using (command) return await RowsAsync(operation, command.ExecuteReaderAsync, setUpStatements: 0, read, cancellationToken);
     }
 
     /// <summary>
@@ -275,25 +264,24 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource, CallGrain
         string operation, NpgsqlBatch batch, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
     {
         await using (batch)
-        {
-            try
-            {
-                await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-                for (var statement = 1; statement < batch.BatchCommands.Count; statement++) await reader.NextResultAsync(cancellationToken);
-                return await RowsAsync(reader, read, cancellationToken);
-            }
-            catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
-            {
-                throw Unavailable(operation, ex);
-            }
-        }
+            return await RowsAsync(operation, batch.ExecuteReaderAsync, batch.BatchCommands.Count - 1, read, cancellationToken);
     }
 
-    private static async Task<List<T>> RowsAsync<T>(NpgsqlDataReader reader, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    private async Task<List<T>> RowsAsync<T>(string operation, Func<CancellationToken, Task<NpgsqlDataReader>> execute,
+        int setUpStatements, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
     {
-        var rows = new List<T>();
-        while (await reader.ReadAsync(cancellationToken)) rows.Add(read(reader));
-        return rows;
+        try
+        {
+            await using var reader = await execute(cancellationToken);
+            for (var statement = 0; statement < setUpStatements; statement++) await reader.NextResultAsync(cancellationToken);
+            var rows = new List<T>();
+            while (await reader.ReadAsync(cancellationToken)) rows.Add(read(reader));
+            return rows;
+        }
+        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
+        {
+            throw Unavailable(operation, ex);
+        }
     }
 
     /// <summary>
