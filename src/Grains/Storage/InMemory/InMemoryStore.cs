@@ -20,6 +20,9 @@ public sealed partial class InMemoryStore(ChangeSignal? signal = null)
     public Task AppendAsync(CallAppend append, CancellationToken cancellationToken = default)
     {
         var (entry, call) = (append.Entry, append.Call);
+        // Kept as the database keeps it: the item's text without the reading its push was parsed with, which only the
+        // grain folding it needed. Held for every push until retention, the readings were embedded mode's largest cost.
+        if (entry.Item.Reading is not null) entry = entry with { Item = entry.Item with { Reading = null } };
         var changed = false;
         lock (_gate)
         {
