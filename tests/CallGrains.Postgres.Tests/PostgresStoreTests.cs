@@ -102,26 +102,7 @@ public sealed class PostgresStoreTests(PostgresServer server)
             await memory.AppendAsync(Entry(row.SessionId, "k"), row);
         }
 
-        CallQuery[] queries =
-        [
-            new(),
-            new(UserData: "order-1"),
-            new(UserData: "order-none"),
-            new(Status: CallStatus.Ended),
-            new(Status: CallStatus.Ringing),
-            new(Outcome: CallOutcome.NoAnswer),
-            new(Outcome: CallOutcome.InvalidNumber),
-            new(Since: T0.AddMinutes(5)),
-            new(Until: T0.AddMinutes(10)),
-            new(Since: T0.AddMinutes(3), Until: T0.AddMinutes(12)),
-            new(UserData: "order-2", Status: CallStatus.Ended, Outcome: CallOutcome.Answered),
-            new(Since: T0.AddMinutes(4).ToOffset(TimeSpan.FromHours(-5)), Outcome: CallOutcome.Busy),
-            new(Unverified: true),
-            new(Unverified: false, Status: CallStatus.Ended),
-            // The SQL states the stuck-call rule again; the in-memory filter asks StuckCallPolicy itself.
-            .. StuckQueries(),
-        ];
-        foreach (var query in queries)
+        foreach (var query in FilterQueries())
         {
             foreach (var limit in new[] { 1, 3, 7, CallQuery.DefaultLimit })
             {
@@ -133,6 +114,49 @@ public sealed class PostgresStoreTests(PostgresServer server)
                     Assert.Equal(expected[i].Items, actual[i].Items);
                     Assert.Equal(expected[i].Next, actual[i].Next);
                 }
+            }
+        }
+    }
+
+    /// <summary>Every filter of the list endpoint, alone and combined, over <see cref="MixedCalls"/>.</summary>
+    private static CallQuery[] FilterQueries() =>
+    [
+        new(),
+        new(UserData: "order-1"),
+        new(UserData: "order-none"),
+        new(Status: CallStatus.Ended),
+        new(Status: CallStatus.Ringing),
+        new(Outcome: CallOutcome.NoAnswer),
+        new(Outcome: CallOutcome.InvalidNumber),
+        new(Since: T0.AddMinutes(5)),
+        new(Until: T0.AddMinutes(10)),
+        new(Since: T0.AddMinutes(3), Until: T0.AddMinutes(12)),
+        new(UserData: "order-2", Status: CallStatus.Ended, Outcome: CallOutcome.Answered),
+        new(Since: T0.AddMinutes(4).ToOffset(TimeSpan.FromHours(-5)), Outcome: CallOutcome.Busy),
+        new(Unverified: true),
+        new(Unverified: false, Status: CallStatus.Ended),
+        // The SQL states the stuck-call rule again; the in-memory filter asks StuckCallPolicy itself.
+        .. StuckQueries(),
+    ];
+
+    [Fact]
+    public async Task Counting_selects_what_listing_selects_and_stops_at_the_cap()
+    {
+        await using var db = await StoreDatabase.CreateAsync(server);
+        var memory = new InMemoryStore();
+        foreach (var row in MixedCalls())
+        {
+            await db.Store.AppendAsync(Entry(row.SessionId, "k"), row);
+            await memory.AppendAsync(Entry(row.SessionId, "k"), row);
+        }
+
+        foreach (var query in FilterQueries())
+        {
+            var listed = (await AllPagesAsync(memory, query with { Limit = CallQuery.MaxLimit })).Sum(page => page.Items.Count);
+            foreach (var cap in new[] { 1, 2, 1000 })
+            {
+                Assert.Equal(Math.Min(listed, cap), await memory.CountAsync(query, cap));
+                Assert.Equal(Math.Min(listed, cap), await db.Store.CountAsync(query, cap));
             }
         }
     }

@@ -61,19 +61,8 @@ public sealed partial class StuckCallGauge : BackgroundService
         Volatile.Write(ref _counted, true);
     }
 
-    private async Task<long> CountAsync(StuckKind kind, CancellationToken cancellationToken)
-    {
-        var query = new CallQuery(Limit: CallQuery.MaxLimit, Stuck: _watch.Filter(kind));
-        long count = 0;
-        while (count < Cap)
-        {
-            var page = await _calls.ListAsync(query, cancellationToken);
-            count += page.Items.Count;
-            if (page.Next is null) break;
-            query = query with { Cursor = page.Next };
-        }
-        return Math.Min(count, Cap);
-    }
+    private async Task<long> CountAsync(StuckKind kind, CancellationToken cancellationToken) =>
+        await _calls.CountAsync(new CallQuery(Stuck: _watch.Filter(kind)), Cap, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not count stuck calls; the gauge keeps its last values")]
     private static partial void LogCountFailed(ILogger logger, Exception exception);

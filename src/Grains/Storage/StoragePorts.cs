@@ -24,6 +24,12 @@ public interface IJournalReader
 public interface ICallsProjection
 {
     Task<CallPage> ListAsync(CallQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// How many calls the query's filters select (its cursor and limit aside), counting no further than
+    /// <paramref name="cap"/>: "some, at least this many" for a gauge, without reading one view.
+    /// </summary>
+    Task<int> CountAsync(CallQuery query, int cap, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The requests projection: registrations, listed by business id.</summary>

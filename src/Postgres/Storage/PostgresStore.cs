@@ -106,6 +106,17 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource, CallGrain
         return new CallPage(rows, hasMore ? CallCursor.After(rows[^1]) : null);
     }
 
+    public async Task<int> CountAsync(CallQuery query, int cap, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(cap, 1);
+        // No order, no columns: the stuck filters read the partial index of unfinished calls by silence (db/005) and stop
+        // at the cap, where a listing walks every call in list order and reads each one's view.
+        var (command, sql) = Filtered(query, "SELECT 1 FROM callgrains_calls WHERE true");
+        command.CommandText = $"SELECT count(*)::int FROM ({sql} LIMIT {Parameter(command, cap)}) matching";
+        var counts = await QueryAsync("count calls", command, reader => reader.GetInt32(0), cancellationToken);
+        return counts[0];
+    }
+
     public async Task UpsertAsync(RequestRow request, CancellationToken cancellationToken = default)
     {
         try
@@ -290,38 +301,44 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource, CallGrain
     /// </summary>
     private NpgsqlCommand ListCommand(CallQuery query)
     {
-        var sql = new StringBuilder($"SELECT {CallColumns} FROM callgrains_calls WHERE true");
-        var command = dataSource.CreateCommand();
-
-        string Parameter<T>(T value)
+        var (command, sql) = Filtered(query, $"SELECT {CallColumns} FROM callgrains_calls WHERE true");
+        if (query.Cursor is { } cursor)
         {
-            command.Parameters.Add(new NpgsqlParameter<T> { TypedValue = value });
-            return "$" + command.Parameters.Count;
+            // Strictly after the cursor in list order: older, or as old with a smaller session id.
+            var at = Parameter(command, cursor.FirstReceivedAt.ToUniversalTime());
+            var id = Parameter(command, cursor.SessionId);
+            sql.Append($" AND (first_received_at, session_id) < ({at}, {id})");
         }
+        sql.Append($" ORDER BY first_received_at DESC, session_id DESC LIMIT {Parameter(command, query.Limit + 1)}");
+        command.CommandText = sql.ToString();
+        return command;
+    }
 
-        if (query.UserData is { } userData) sql.Append($" AND user_data = {Parameter(userData)}");
-        if (query.Status is { } status) sql.Append($" AND status = {Parameter(ContractWords.Of(status))}");
-        if (query.Outcome is { } outcome) sql.Append($" AND outcome = {Parameter(ContractWords.Of(outcome))}");
-        if (query.Since is { } since) sql.Append($" AND first_received_at >= {Parameter(since.ToUniversalTime())}");
-        if (query.Until is { } until) sql.Append($" AND first_received_at < {Parameter(until.ToUniversalTime())}");
+    /// <summary>The query's filters (not its cursor, order or limit) after <paramref name="select"/>.</summary>
+    private (NpgsqlCommand Command, StringBuilder Sql) Filtered(CallQuery query, string select)
+    {
+        var sql = new StringBuilder(select);
+        var command = dataSource.CreateCommand();
+        if (query.UserData is { } userData) sql.Append($" AND user_data = {Parameter(command, userData)}");
+        if (query.Status is { } status) sql.Append($" AND status = {Parameter(command, ContractWords.Of(status))}");
+        if (query.Outcome is { } outcome) sql.Append($" AND outcome = {Parameter(command, ContractWords.Of(outcome))}");
+        if (query.Since is { } since) sql.Append($" AND first_received_at >= {Parameter(command, since.ToUniversalTime())}");
+        if (query.Until is { } until) sql.Append($" AND first_received_at < {Parameter(command, until.ToUniversalTime())}");
         if (query.Stuck is { } stuck)
         {
-            sql.Append($" AND updated_at <= {Parameter(stuck.SilentSince.ToUniversalTime())} AND NOT final");
-            var ended = Parameter(ContractWords.Of(CallStatus.Ended));
+            sql.Append($" AND updated_at <= {Parameter(command, stuck.SilentSince.ToUniversalTime())} AND NOT final");
+            var ended = Parameter(command, ContractWords.Of(CallStatus.Ended));
             sql.Append(stuck.Kind == StuckKind.CdrOverdue ? $" AND status = {ended}" : $" AND status <> {ended}");
         }
         if (query.Unverified is { } unverified) sql.Append(unverified ? " AND unverified > 0" : " AND unverified = 0");
         TenantFilter.Append(sql, command.Parameters, query.Tenant);
-        if (query.Cursor is { } cursor)
-        {
-            // Strictly after the cursor in list order: older, or as old with a smaller session id.
-            var at = Parameter(cursor.FirstReceivedAt.ToUniversalTime());
-            var id = Parameter(cursor.SessionId);
-            sql.Append($" AND (first_received_at, session_id) < ({at}, {id})");
-        }
-        sql.Append($" ORDER BY first_received_at DESC, session_id DESC LIMIT {Parameter(query.Limit + 1)}");
-        command.CommandText = sql.ToString();
-        return command;
+        return (command, sql);
+    }
+
+    private static string Parameter<T>(NpgsqlCommand command, T value)
+    {
+        command.Parameters.Add(new NpgsqlParameter<T> { TypedValue = value });
+        return "$" + command.Parameters.Count;
     }
 
     private static CallRow ReadCall(NpgsqlDataReader reader) => new(

@@ -78,16 +78,8 @@ public sealed partial class InMemoryStore(ChangeSignal? signal = null)
         List<CallRow> rows;
         lock (_gate)
         {
-            rows = _calls.Values
-                .Where(r => query.UserData is null || r.UserData == query.UserData)
-                .Where(r => query.Status is null || r.Status == query.Status)
-                .Where(r => query.Outcome is null || r.Outcome == query.Outcome)
-                .Where(r => query.Since is null || r.FirstReceivedAt >= query.Since)
-                .Where(r => query.Until is null || r.FirstReceivedAt < query.Until)
+            rows = Filtered(query)
                 .Where(r => query.Cursor is null || query.Cursor.Precedes(r))
-                .Where(r => query.Stuck is null || query.Stuck.Matches(r))
-                .Where(r => query.Unverified is not { } unverified || r.Unverified > 0 == unverified)
-                .Where(r => query.Tenant is null || query.Tenant.Owns(r.UserData))
                 .OrderByDescending(r => r.FirstReceivedAt)
                 .ThenByDescending(r => r.SessionId, StringComparer.Ordinal)
                 .Take(query.Limit + 1)
@@ -97,6 +89,23 @@ public sealed partial class InMemoryStore(ChangeSignal? signal = null)
         if (hasMore) rows.RemoveAt(rows.Count - 1);
         return Task.FromResult(new CallPage(rows, hasMore ? CallCursor.After(rows[^1]) : null));
     }
+
+    public Task<int> CountAsync(CallQuery query, int cap, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(cap, 1);
+        lock (_gate) return Task.FromResult(Filtered(query).Take(cap).Count());
+    }
+
+    /// <summary>The calls the query's filters select, unordered: its cursor and limit are the caller's. Under the lock.</summary>
+    private IEnumerable<CallRow> Filtered(CallQuery query) => _calls.Values
+        .Where(r => query.UserData is null || r.UserData == query.UserData)
+        .Where(r => query.Status is null || r.Status == query.Status)
+        .Where(r => query.Outcome is null || r.Outcome == query.Outcome)
+        .Where(r => query.Since is null || r.FirstReceivedAt >= query.Since)
+        .Where(r => query.Until is null || r.FirstReceivedAt < query.Until)
+        .Where(r => query.Stuck is null || query.Stuck.Matches(r))
+        .Where(r => query.Unverified is not { } unverified || r.Unverified > 0 == unverified)
+        .Where(r => query.Tenant is null || query.Tenant.Owns(r.UserData));
 
     public Task UpsertAsync(RequestRow request, CancellationToken cancellationToken = default)
     {
