@@ -95,12 +95,7 @@ public sealed class PostgresStoreTests(PostgresServer server)
     public async Task Every_filter_and_page_matches_the_in_memory_store()
     {
         await using var db = await StoreDatabase.CreateAsync(server);
-        var memory = new InMemoryStore();
-        foreach (var row in MixedCalls())
-        {
-            await db.Store.AppendAsync(Entry(row.SessionId, "k"), row);
-            await memory.AppendAsync(Entry(row.SessionId, "k"), row);
-        }
+        var memory = await BothHoldMixedCallsAsync(db);
 
         foreach (var query in FilterQueries())
         {
@@ -116,6 +111,18 @@ public sealed class PostgresStoreTests(PostgresServer server)
                 }
             }
         }
+    }
+
+    /// <summary>Writes <see cref="MixedCalls"/> to <paramref name="db"/> and to an in-memory store, which it returns.</summary>
+    private static async Task<InMemoryStore> BothHoldMixedCallsAsync(StoreDatabase db)
+    {
+        var memory = new InMemoryStore();
+        foreach (var row in MixedCalls())
+        {
+            await db.Store.AppendAsync(Entry(row.SessionId, "k"), row);
+            await memory.AppendAsync(Entry(row.SessionId, "k"), row);
+        }
+        return memory;
     }
 
     /// <summary>Every filter of the list endpoint, alone and combined, over <see cref="MixedCalls"/>.</summary>
@@ -143,12 +150,7 @@ public sealed class PostgresStoreTests(PostgresServer server)
     public async Task Counting_selects_what_listing_selects_and_stops_at_the_cap()
     {
         await using var db = await StoreDatabase.CreateAsync(server);
-        var memory = new InMemoryStore();
-        foreach (var row in MixedCalls())
-        {
-            await db.Store.AppendAsync(Entry(row.SessionId, "k"), row);
-            await memory.AppendAsync(Entry(row.SessionId, "k"), row);
-        }
+        var memory = await BothHoldMixedCallsAsync(db);
 
         foreach (var query in FilterQueries())
         {
