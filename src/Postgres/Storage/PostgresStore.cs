@@ -109,8 +109,9 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource, CallGrain
     public async Task<int> CountAsync(CallQuery query, int cap, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(cap, 1);
-        // No order, no columns: the stuck filters read the partial index of unfinished calls by silence (db/005) and stop
-        // at the cap, where a listing walks every call in list order and reads each one's view.
+        // No order, no columns, stopped at the cap: a stuck filter can read the partial index of unfinished calls by
+        // silence (db/005), where the list's order made the planner walk every call newest first, reading each view,
+        // whenever a partition had no statistics yet (docs/benchmarks.md).
         var (command, sql) = Filtered(query, "SELECT 1 FROM callgrains_calls WHERE true");
         command.CommandText = $"SELECT count(*)::int FROM ({sql} LIMIT {Parameter(command, cap)}) matching";
         var counts = await QueryAsync("count calls", command, reader => reader.GetInt32(0), cancellationToken);
@@ -295,10 +296,7 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource, CallGrain
         }
     }
 
-    /// <summary>
-    /// Only the filters in use go into the SQL, so that each combination plans onto its own index instead of
-    /// one catch-all plan; values always travel as parameters.
-    /// </summary>
+    /// <summary>One page in list order (newest first), one row more than the limit to tell whether another follows.</summary>
     private NpgsqlCommand ListCommand(CallQuery query)
     {
         var (command, sql) = Filtered(query, $"SELECT {CallColumns} FROM callgrains_calls WHERE true");
@@ -314,7 +312,11 @@ public sealed partial class PostgresStore(NpgsqlDataSource dataSource, CallGrain
         return command;
     }
 
-    /// <summary>The query's filters (not its cursor, order or limit) after <paramref name="select"/>.</summary>
+    /// <summary>
+    /// The query's filters (not its cursor, order or limit) after <paramref name="select"/>. Only the filters in use go
+    /// into the SQL, so that each combination plans onto its own index instead of one catch-all plan; values always
+    /// travel as parameters.
+    /// </summary>
     private (NpgsqlCommand Command, StringBuilder Sql) Filtered(CallQuery query, string select)
     {
         var sql = new StringBuilder(select);
