@@ -57,12 +57,12 @@ public sealed partial class StuckCallGauge : BackgroundService
     public async Task CountNowAsync(CancellationToken cancellationToken = default)
     {
         foreach (var kind in Enum.GetValues<StuckKind>())
-            Interlocked.Exchange(ref _counts[(int)kind], await CountAsync(kind, cancellationToken));
+        {
+            var count = await _calls.CountAsync(new CallQuery(Stuck: _watch.Filter(kind)), Cap, cancellationToken);
+            Interlocked.Exchange(ref _counts[(int)kind], count);
+        }
         Volatile.Write(ref _counted, true);
     }
-
-    private async Task<long> CountAsync(StuckKind kind, CancellationToken cancellationToken) =>
-        await _calls.CountAsync(new CallQuery(Stuck: _watch.Filter(kind)), Cap, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not count stuck calls; the gauge keeps its last values")]
     private static partial void LogCountFailed(ILogger logger, Exception exception);

@@ -16,11 +16,7 @@ public sealed class InMemoryJournalTests
     [Fact]
     public async Task The_embedded_journal_keeps_each_items_text_and_not_the_reading_its_push_was_parsed_with()
     {
-        const string callout = """
-            {"eventType":"callout","statusInfo":{"sessionId":"1201_612_4294967295_20190124030424@callenabler245.huaweicaas.com",
-             "timestamp":"2019-01-24 03:04:24","caller":"+8613800000022","called":"+8613800000021","userData":"taxi-order-0042"}}
-            """;
-        var item = PushEnvelope.Parse(Encoding.UTF8.GetBytes(callout), DateTimeOffset.UnixEpoch).Items![0];
+        var item = ParsedCallout();
         var reading = item.Reading;
         Assert.NotNull(reading);
         var view = CallRendering.View(CallFold.Add(CallFacts.Empty(item.SessionId, SessionLimits.Default), reading)) with { Version = 1 };
@@ -34,5 +30,29 @@ public sealed class InMemoryJournalTests
         Assert.Equal(item, kept);
         Assert.Equal(reading.Key, ItemReading.Of(kept).Key);
         Assert.Equal(reading.Status, ItemReading.Of(kept).Status);
+    }
+
+    [Fact]
+    public async Task A_pending_item_is_kept_without_its_reading_too()
+    {
+        var item = ParsedCallout();
+        Assert.NotNull(item.Reading);
+        var store = new InMemoryStore();
+
+        await store.AppendPendingAsync([item]);
+
+        var kept = Assert.Single(await store.ReadSessionAsync(item.SessionId)).Item;
+        Assert.Null(kept.Reading);
+        Assert.Equal(item, kept);
+    }
+
+    /// <summary>A callout push's item as the API hands it on: parsed, with its reading.</summary>
+    private static PushItem ParsedCallout()
+    {
+        const string callout = """
+            {"eventType":"callout","statusInfo":{"sessionId":"1201_612_4294967295_20190124030424@callenabler245.huaweicaas.com",
+             "timestamp":"2019-01-24 03:04:24","caller":"+8613800000022","called":"+8613800000021","userData":"taxi-order-0042"}}
+            """;
+        return PushEnvelope.Parse(Encoding.UTF8.GetBytes(callout), DateTimeOffset.UnixEpoch).Items![0];
     }
 }

@@ -20,7 +20,7 @@ public sealed partial class InMemoryStore : IPendingJournal
                 if (!_journal.TryGetValue(item.SessionId, out var entries))
                     _journal[item.SessionId] = entries = [];
                 if (entries.Exists(e => e.ItemKey == key)) continue;
-                entries.Add(new JournalEntry(item, key, ChangedView: false, Projected: false));
+                entries.Add(new JournalEntry(AsKept(item), key, ChangedView: false, Projected: false));
                 _pendingSessions.TryAdd(item.SessionId, ++_pendingArrivals);
             }
         }

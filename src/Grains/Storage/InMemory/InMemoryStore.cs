@@ -1,4 +1,5 @@
 using CallGrains.Domain.Changes;
+using CallGrains.Domain.Pushes;
 
 namespace CallGrains.Storage.InMemory;
 
@@ -20,10 +21,7 @@ public sealed partial class InMemoryStore(ChangeSignal? signal = null)
     public Task AppendAsync(CallAppend append, CancellationToken cancellationToken = default)
     {
         var (entry, call) = (append.Entry, append.Call);
-        // Kept as the database keeps it: the item's text without the reading its push was parsed with, which only the
-        // grain folding it needed. Held for every push until retention, a reading was about 600 of the 1,650 bytes kept
-        // per item (the samples' pushes), all of it surviving collections.
-        if (entry.Item.Reading is not null) entry = entry with { Item = entry.Item with { Reading = null } };
+        if (entry.Item.Reading is not null) entry = entry with { Item = AsKept(entry.Item) };
         var changed = false;
         lock (_gate)
         {
@@ -48,6 +46,13 @@ public sealed partial class InMemoryStore(ChangeSignal? signal = null)
         if (changed) signal?.Pulse();
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// An item as the journal keeps it, the database's way: its text, without the reading its push was parsed with,
+    /// which only the grain folding it needed. Held for every push until retention, a reading was about 600 of the 1,650
+    /// bytes kept per item (the samples' pushes), all of it surviving collections.
+    /// </summary>
+    private static PushItem AsKept(PushItem item) => item.Reading is null ? item : item with { Reading = null };
 
     public Task<IReadOnlyList<CallChange>> ReadAsync(ChangeQuery query, CancellationToken cancellationToken = default)
     {
