@@ -46,6 +46,24 @@ public sealed class InMemoryJournalTests
         Assert.Equal(item, kept);
     }
 
+    [Theory]
+    [InlineData("callout", null)]
+    [InlineData("fee", "signature did not verify")]
+    [InlineData("someFutureEvent", null)]
+    public async Task The_embedded_journal_gives_each_item_back_exactly_as_it_came(string eventType, string? flag)
+    {
+        // Kept as UTF-8 with a shared event type word: text beyond ASCII, escapes and odd spacing come back unchanged.
+        var item = new PushItem("1201_612_4294967295_20190124030424@callenabler245.huaweicaas.com", eventType,
+            "{ \"eventType\":\"" + eventType + "\", \"note\":\"司机 ☎ 🚕 \\u00e9\" }", DateTimeOffset.UnixEpoch.AddSeconds(7), flag);
+        var store = new InMemoryStore();
+
+        await store.AppendPendingAsync([item]);
+
+        var kept = Assert.Single(await store.ReadSessionAsync(item.SessionId));
+        Assert.Equal(item, kept.Item);
+        Assert.False(kept.Projected);
+    }
+
     /// <summary>A callout push's item as the API hands it on: parsed, with its reading.</summary>
     private static PushItem ParsedCallout()
     {

@@ -20,7 +20,7 @@ public sealed partial class InMemoryStore : IPendingJournal
                 if (!_journal.TryGetValue(item.SessionId, out var entries))
                     _journal[item.SessionId] = entries = [];
                 if (entries.Exists(e => e.ItemKey == key)) continue;
-                entries.Add(new JournalEntry(AsKept(item), key, ChangedView: false, Projected: false));
+                entries.Add(KeptEntry.Keep(new JournalEntry(item, key, ChangedView: false, Projected: false)));
                 _pendingSessions.TryAdd(item.SessionId, ++_pendingArrivals);
             }
         }
@@ -40,7 +40,7 @@ public sealed partial class InMemoryStore : IPendingJournal
     /// The grain's append of a pending entry's key: the entry becomes projected, as the grain decided it, and keeps the
     /// item as it was journaled (the database updates the row's flags only). Called under the lock.
     /// </summary>
-    private void TakeOver(List<JournalEntry> entries, int index, JournalEntry appended)
+    private void TakeOver(List<KeptEntry> entries, int index, JournalEntry appended)
     {
         entries[index] = entries[index] with { ChangedView = appended.ChangedView, Folded = appended.Folded, Projected = true };
         if (!entries.Exists(e => !e.Projected)) _pendingSessions.Remove(appended.SessionId);

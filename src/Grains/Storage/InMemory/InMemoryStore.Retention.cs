@@ -50,8 +50,8 @@ public sealed partial class InMemoryStore : IRetentionStore
             var entries = _journal.GetValueOrDefault(sessionId);
             var row = _calls.GetValueOrDefault(sessionId);
             if (row is null && entries is not { Count: > 0 }) continue;
-            var first = row?.FirstReceivedAt ?? entries![0].Item.ReceivedAt;
-            var last = row?.UpdatedAt ?? entries!.Max(e => e.Item.ReceivedAt);
+            var first = row?.FirstReceivedAt ?? entries![0].ReceivedAt;
+            var last = row?.UpdatedAt ?? entries!.Max(e => e.ReceivedAt);
             var week = RetentionPolicy.WeekOf(first);
             if (!policy.WeekEnded(week, now)) continue;
             var held = weeks.GetValueOrDefault(week, (last, []));

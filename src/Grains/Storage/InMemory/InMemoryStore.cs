@@ -14,14 +14,14 @@ public sealed partial class InMemoryStore(ChangeSignal? signal = null)
 {
     private readonly Lock _gate = new();
     private readonly List<CallChange> _changes = [];
-    private readonly Dictionary<string, List<JournalEntry>> _journal = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<KeptEntry>> _journal = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CallRow> _calls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RequestRow> _requests = new(StringComparer.Ordinal);
 
     public Task AppendAsync(CallAppend append, CancellationToken cancellationToken = default)
     {
         var (entry, call) = (append.Entry, append.Call);
-        if (entry.Item.Reading is not null) entry = entry with { Item = AsKept(entry.Item) };
+        var kept = KeptEntry.Keep(entry);
         var changed = false;
         lock (_gate)
         {
@@ -32,7 +32,7 @@ public sealed partial class InMemoryStore(ChangeSignal? signal = null)
             var held = entries.FindIndex(e => e.ItemKey == entry.ItemKey);
             if (held < 0 || !entries[held].Projected)
             {
-                if (held < 0) entries.Add(entry);
+                if (held < 0) entries.Add(kept);
                 else TakeOver(entries, held, entry);
                 if (append.ToChange(NextChangeSeq) is { } change)
                 {
@@ -46,13 +46,6 @@ public sealed partial class InMemoryStore(ChangeSignal? signal = null)
         if (changed) signal?.Pulse();
         return Task.CompletedTask;
     }
-
-    /// <summary>
-    /// An item as the journal keeps it, the database's way: its text, without the reading its push was parsed with,
-    /// which only the grain folding it needed. Held for every push until retention, a reading was about 600 of the 1,650
-    /// bytes kept per item (the samples' pushes), all of it surviving collections.
-    /// </summary>
-    private static PushItem AsKept(PushItem item) => item.Reading is null ? item : item with { Reading = null };
 
     public Task<IReadOnlyList<CallChange>> ReadAsync(ChangeQuery query, CancellationToken cancellationToken = default)
     {
@@ -74,7 +67,7 @@ public sealed partial class InMemoryStore(ChangeSignal? signal = null)
     {
         lock (_gate)
         {
-            IReadOnlyList<JournalEntry> entries = _journal.TryGetValue(sessionId, out var list) ? [.. list] : [];
+            IReadOnlyList<JournalEntry> entries = _journal.TryGetValue(sessionId, out var list) ? [.. list.Select(e => e.Restore(sessionId))] : [];
             return Task.FromResult(entries);
         }
     }
