@@ -146,22 +146,39 @@ public static class CallRendering
     /// </summary>
     private static (Decided<string?> A, Decided<string?> B) LegNumbers(CallFacts facts, CdrView? cdr, CallScenario scenario)
     {
-        // Within one second, the leg that got further came first: B is only dialled once A has answered.
-        var byFirstSeen = facts.Legs.Values
-            .OrderBy(l => l.FirstSeen.At)
-            .ThenByDescending(l => l.FirstSeen.Stage)
-            .ThenBy(l => l.Number, StringComparer.Ordinal)
-            .Select(l => l.Number);
         Decided<string?> a = cdr?.CalleeNum is { } callee ? new(callee, Rules.LegNumberCdrCallee)
             : facts.Disconnect?.Value.Called is { } called ? new(called, Rules.LegNumberDisconnect)
-            : byFirstSeen.FirstOrDefault() is { } first ? new(first, Rules.LegNumberFirstDialled)
+            : FirstDialled(facts, except: null) is { } first ? new(first, Rules.LegNumberFirstDialled)
             : new(null, Rules.LegNumberNone);
         if (scenario != CallScenario.Callback) return (a, new(null, Rules.LegNumberNone));
         Decided<string?> b = cdr?.FwdDstNum is { } forward ? new(forward, Rules.LegNumberCdrForward)
-            : byFirstSeen.FirstOrDefault(n => n != a.Value) is { } other ? new(other, Rules.LegNumberOther)
+            : FirstDialled(facts, except: a.Value) is { } other ? new(other, Rules.LegNumberOther)
             : new(null, Rules.LegNumberNone);
         return (a, b);
     }
+
+    /// <summary>
+    /// The number first seen, other than <paramref name="except"/>. A scan, not a sort: every view renders this, and
+    /// sorting the legs for it was about 5 % of what the node allocated per push (allocation profile, 2026-11-30).
+    /// </summary>
+    private static string? FirstDialled(CallFacts facts, string? except)
+    {
+        LegFacts? first = null;
+        foreach (var (_, leg) in facts.Legs)
+        {
+            if (leg.Number != except && (first is null || SeenBefore(leg, first))) first = leg;
+        }
+        return first?.Number;
+    }
+
+    /// <summary>
+    /// Earlier first; within one second, the leg that got further came first (B is only dialled once A has answered);
+    /// then by number, so that the order is total.
+    /// </summary>
+    private static bool SeenBefore(LegFacts x, LegFacts y) =>
+        x.FirstSeen.At != y.FirstSeen.At ? x.FirstSeen.At < y.FirstSeen.At
+        : x.FirstSeen.Stage != y.FirstSeen.Stage ? x.FirstSeen.Stage > y.FirstSeen.Stage
+        : string.CompareOrdinal(x.Number, y.Number) < 0;
 
     private static LegFacts? StatusOf(CallFacts facts, string? number) =>
         number is not null && facts.Legs.TryGetValue(number, out var leg) ? leg : null;
