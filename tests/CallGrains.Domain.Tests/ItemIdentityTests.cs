@@ -90,6 +90,19 @@ public sealed class ItemIdentityTests
         Assert.Equal(Json(Fold(first, second)), Json(Fold(second, first)));
     }
 
+    /// <summary>
+    /// Keys are stored with every journaled item and decide what is a duplicate, so a CDR's key must not change between
+    /// builds: these are the keys CallGrains gave these CDRs on 2026-11-30, pinned.
+    /// </summary>
+    [Theory]
+    [InlineData("\"calleeNum\":\"+8613800000021\",\"callEndTime\":\"2019-01-24 03:04:40\",\"fwdUnaswRsn\":17", "fee|7JC87Cd5EMsyNpkGqW2p6A")]
+    [InlineData("\"zeta\":1,\"Alpha\":2,\"alpha\":3,\"_\":4,\"a1\":5.0,\"a10\":-0,\"a2\":1e3", "fee|AvD7P51IsWMb8jcDdSlQew")]
+    [InlineData("\"x\":{\"b\":[1,{\"d\":null,\"c\":true}],\"a\":\"text\"},\"y\":[]", "fee|B-yfGMzB4re9lwKtNxr5YA")]
+    [InlineData("\"dup\":\"second\",\"dup\":\"first\",\"d\\u0075p\":\"escaped name\"", "fee|iioNZlCkkSvbkIBBGb_D0Q")]
+    [InlineData("\"名前\":\"値\",\"é\":\"\\u00e9\",\"😀\":\"\uFB01\",\"\uFB01\":\"😀\",\"<&>\":\"+\"", "fee|VZFKU8rlakIRjmkPzSrp8Q")]
+    public void A_cdrs_key_is_the_same_in_every_build(string fieldsJson, string key) =>
+        Assert.Equal(key, KeyOf(Cdr(fieldsJson)));
+
     [Fact]
     public void An_over_long_number_is_hashed_so_keys_stay_short()
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
@@ -112,14 +113,7 @@ internal static class ItemKey
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                writer.WriteStartObject();
-                // OrderBy is stable: duplicates stay in the order they were sent.
-                foreach (var property in element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
-                {
-                    writer.WritePropertyName(property.Name);
-                    WriteCanonical(writer, property.Value);
-                }
-                writer.WriteEndObject();
+                WriteCanonicalObject(writer, element);
                 break;
             case JsonValueKind.Array:
                 writer.WriteStartArray();
@@ -128,13 +122,74 @@ internal static class ItemKey
                 break;
             case JsonValueKind.Number:
                 // The number as written: 17 and 17.0 are different pushes, even if they read the same.
-                writer.WriteRawValue(element.GetRawText(), skipInputValidation: true);
+                writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(element), skipInputValidation: true);
                 break;
             default:
                 element.WriteTo(writer);
                 break;
         }
     }
+
+    /// <summary>
+    /// An object with its names in ordinal order; duplicates stay in the order they were sent. Sorted in a rented array
+    /// by the names' own UTF-8 bytes, not as strings: a CDR's key sorted some 40 names, and their strings and the sort's
+    /// arrays were about 4 % of what the node allocated per push (allocation profile, 2026-11-30).
+    /// </summary>
+    private static void WriteCanonicalObject(Utf8JsonWriter writer, JsonElement element)
+    {
+        var count = element.GetPropertyCount();
+        var properties = ArrayPool<JsonProperty>.Shared.Rent(count);
+        var order = ArrayPool<int>.Shared.Rent(count);
+        try
+        {
+            var i = 0;
+            foreach (var property in element.EnumerateObject())
+            {
+                properties[i] = property;
+                order[i] = i;
+                i++;
+            }
+            order.AsSpan(0, count).Sort(new NameOrder(properties));
+            writer.WriteStartObject();
+            foreach (var index in order.AsSpan(0, count))
+            {
+                var property = properties[index];
+                var name = JsonMarshal.GetRawUtf8PropertyName(property);
+                if (IsPlainAscii(name)) writer.WritePropertyName(name);
+                else writer.WritePropertyName(property.Name);
+                WriteCanonical(writer, property.Value);
+            }
+            writer.WriteEndObject();
+        }
+        finally
+        {
+            properties.AsSpan(0, count).Clear();
+            ArrayPool<JsonProperty>.Shared.Return(properties);
+            ArrayPool<int>.Shared.Return(order);
+        }
+    }
+
+    /// <summary>
+    /// Ordinal order of the names as text, then the order they were sent in. A plain ASCII name (no escape) compares
+    /// by its bytes, which is the same order; any other pair compares as strings, since UTF-8 and UTF-16 order some
+    /// characters differently (a surrogate pair against U+E000 to U+FFFF).
+    /// </summary>
+    private readonly struct NameOrder(JsonProperty[] properties) : IComparer<int>
+    {
+        public int Compare(int x, int y)
+        {
+            if (x == y) return 0;
+            var (a, b) = (properties[x], properties[y]);
+            var rawA = JsonMarshal.GetRawUtf8PropertyName(a);
+            var rawB = JsonMarshal.GetRawUtf8PropertyName(b);
+            var names = IsPlainAscii(rawA) && IsPlainAscii(rawB)
+                ? rawA.SequenceCompareTo(rawB)
+                : string.CompareOrdinal(a.Name, b.Name);
+            return names != 0 ? names : x.CompareTo(y);
+        }
+    }
+
+    private static bool IsPlainAscii(ReadOnlySpan<byte> name) => Ascii.IsValid(name) && !name.Contains((byte)'\\');
 
     /// <summary>The first 16 bytes of SHA-256, base64url: 22 characters, safe in keys and URLs.</summary>
     private static string Hash(ReadOnlySpan<byte> bytes) => Base64Url.EncodeToString(SHA256.HashData(bytes).AsSpan(0, 16));
