@@ -59,7 +59,7 @@ public static class PushEndpoints
             return Problems.TooLarge(limit);
         }
 
-        var parsed = await ParseBodyAsync(http, limit, body => PushEnvelope.Parse(body, clock.GetUtcNow(), verdict.Flag));
+        var parsed = await ParseBodyAsync(http, limit, clock, verdict.Flag);
         if (parsed is null)
         {
             metrics.Push(null, PushResults.Rejected);
@@ -85,10 +85,10 @@ public static class PushEndpoints
     }
 
     /// <summary>
-    /// Reads the whole body and parses it, or gives null when it exceeds the limit (chunked bodies have no length up
-    /// front).
+    /// Reads the whole body and parses it (<see cref="PushEnvelope.Parse"/>, received when the body was complete), or
+    /// gives null when it exceeds the limit (chunked bodies have no length up front).
     /// </summary>
-    private static async Task<PushParse?> ParseBodyAsync(HttpContext http, long limit, Func<ReadOnlyMemory<byte>, PushParse> parse)
+    private static async Task<PushParse?> ParseBodyAsync(HttpContext http, long limit, TimeProvider clock, string? flag)
     {
         // Kestrel counts a chunked body's framing (chunk sizes, CRLFs) against MaxRequestBodySize, so a chunked body
         // just under the limit would be refused while the same bytes with a Content-Length are kept. The server's
@@ -118,7 +118,7 @@ public static class PushEndpoints
                 {
                     try
                     {
-                        return ParseWhole(arrived, parse);
+                        return Parse(arrived, clock.GetUtcNow(), flag);
                     }
                     finally
                     {
@@ -134,15 +134,15 @@ public static class PushEndpoints
         }
     }
 
-    private static PushParse ParseWhole(ReadOnlySequence<byte> body, Func<ReadOnlyMemory<byte>, PushParse> parse)
+    private static PushParse Parse(ReadOnlySequence<byte> body, DateTimeOffset receivedAt, string? flag)
     {
-        if (body.IsSingleSegment) return parse(body.First);
+        if (body.IsSingleSegment) return PushEnvelope.Parse(body.First, receivedAt, flag);
         var length = (int)body.Length;
         var copy = ArrayPool<byte>.Shared.Rent(length);
         try
         {
             body.CopyTo(copy);
-            return parse(copy.AsMemory(0, length));
+            return PushEnvelope.Parse(copy.AsMemory(0, length), receivedAt, flag);
         }
         finally
         {

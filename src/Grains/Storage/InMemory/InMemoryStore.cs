@@ -21,7 +21,7 @@ public sealed partial class InMemoryStore(ChangeSignal? signal = null)
     public Task AppendAsync(CallAppend append, CancellationToken cancellationToken = default)
     {
         var (entry, call) = (append.Entry, append.Call);
-        var kept = KeptEntry.Keep(entry);
+        var kept = KeptEntry.Keep(entry); // encoded outside the lock
         var changed = false;
         lock (_gate)
         {
@@ -65,11 +65,11 @@ public sealed partial class InMemoryStore(ChangeSignal? signal = null)
 
     public Task<IReadOnlyList<JournalEntry>> ReadSessionAsync(string sessionId, CancellationToken cancellationToken = default)
     {
-        lock (_gate)
-        {
-            IReadOnlyList<JournalEntry> entries = _journal.TryGetValue(sessionId, out var list) ? [.. list.Select(e => e.Restore(sessionId))] : [];
-            return Task.FromResult(entries);
-        }
+        KeptEntry[] kept;
+        lock (_gate) kept = _journal.TryGetValue(sessionId, out var list) ? [.. list] : [];
+        // Decoded outside the lock, which every push waits for.
+        IReadOnlyList<JournalEntry> entries = [.. kept.Select(e => e.Restore(sessionId))];
+        return Task.FromResult(entries);
     }
 
     public Task<CallPage> ListAsync(CallQuery query, CancellationToken cancellationToken = default)
