@@ -38,11 +38,10 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
 
     public async Task<TrafficFigures> RunAsync(CancellationToken cancellationToken)
     {
-        var channel = Channel.CreateBounded<Push>(new BoundedChannelOptions(options.Concurrency * 4) { SingleWriter = true });
         var clock = Stopwatch.StartNew();
-        var workers = Enumerable.Range(0, options.Concurrency).Select(_ => WorkAsync(channel.Reader, cancellationToken)).ToArray();
-        var scheduled = await ProduceAsync(channel.Writer, clock, cancellationToken);
-        await Task.WhenAll(workers);
+        var scheduled = options.Rate > 0
+            ? await Task.Factory.StartNew(() => RunPaced(clock, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+            : await RunClosedLoopAsync(clock, cancellationToken);
         clock.Stop();
         return new TrafficFigures(Calls.Count, _sent, _acknowledged, _dropped, _duplicatesSent, clock.Elapsed.TotalSeconds,
             Percentiles.OfMicroseconds(_latencyUs), new SortedDictionary<int, int>(_statusCodes))
@@ -52,8 +51,63 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
         };
     }
 
-    /// <summary>Queues the pushes for the senders; returns the length of the schedule (rate mode) or of the production.</summary>
-    private async Task<TimeSpan> ProduceAsync(ChannelWriter<Push> writer, Stopwatch clock, CancellationToken cancellationToken)
+    /// <summary>Each of the concurrent senders sends the next push when the last one was answered.</summary>
+    private async Task<TimeSpan> RunClosedLoopAsync(Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<Push>(new BoundedChannelOptions(options.Concurrency * 4) { SingleWriter = true });
+        var senders = Enumerable.Range(0, options.Concurrency).Select(async _ =>
+        {
+            await foreach (var push in channel.Reader.ReadAllAsync(cancellationToken)) await DeliverAsync(push, cancellationToken);
+        }).ToArray();
+        var produced = await ProduceAsync(push => channel.Writer.WriteAsync(push, cancellationToken), clock, cancellationToken);
+        channel.Writer.Complete();
+        await Task.WhenAll(senders);
+        return produced;
+    }
+
+    /// <summary>
+    /// On a thread of its own, which sleeps and blocks: each push is sent from it at its time, by the first free sender.
+    /// Sent through a queue to senders waiting on the thread pool, a push waited in the pool's queue behind the answers
+    /// being read, and under load the schedule ran several milliseconds late at the tail: lateness the service did not
+    /// cause (docs/benchmarks.md). When every sender waits for an answer the push waits for one, and that wait counts.
+    /// </summary>
+    private TimeSpan RunPaced(Stopwatch clock, CancellationToken cancellationToken)
+    {
+        using var senders = new SemaphoreSlim(options.Concurrency);
+        Exception? failed = null;
+        var scheduled = ProduceAsync(push =>
+        {
+            // Never early: a push due within the next millisecond waits for the sleep's whole millisecond (about 1.1 ms).
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), push.ScheduledAt);
+            if (wait > TimeSpan.Zero) Thread.Sleep(Math.Max(1, (int)wait.TotalMilliseconds));
+            senders.Wait(cancellationToken);
+            _ = SendThenFreeAsync(push);
+            return ValueTask.CompletedTask;
+        }, clock, cancellationToken).GetAwaiter().GetResult();
+        for (var i = 0; i < options.Concurrency; i++) senders.Wait(cancellationToken); // every push answered
+        if (failed is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed);
+        return scheduled;
+
+        async Task SendThenFreeAsync(Push push)
+        {
+            try
+            {
+                await DeliverAsync(push, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                // Nobody awaits a send: the run fails with its first failure once every send has ended.
+                Interlocked.CompareExchange(ref failed, ex, null);
+            }
+            finally
+            {
+                senders.Release();
+            }
+        }
+    }
+
+    /// <summary>Hands the pushes to <paramref name="send"/>; returns the length of the schedule (rate mode) or of the production.</summary>
+    private async Task<TimeSpan> ProduceAsync(Func<Push, ValueTask> send, Stopwatch clock, CancellationToken cancellationToken)
     {
         var active = new List<(CallLedger Ledger, Queue<string> Pushes)>();
         var cdrs = new List<CallLedger>();
@@ -68,17 +122,11 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
         // scheduled push, late, and each one's lateness is in its latency, rather than the run quietly offering less.
         TimeSpan Now() => options.Rate > 0 ? TimeSpan.FromSeconds(emitted / options.Rate) : clock.Elapsed;
 
-        async Task Enqueue(Push push)
+        ValueTask Enqueue(Push push)
         {
-            var scheduledAt = 0L;
-            if (options.Rate > 0)
-            {
-                scheduledAt = origin + (long)(emitted * (Stopwatch.Frequency / options.Rate));
-                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), scheduledAt);
-                if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
-            }
+            var scheduledAt = options.Rate > 0 ? origin + (long)(emitted * (Stopwatch.Frequency / options.Rate)) : 0L;
             emitted++;
-            await writer.WriteAsync(push with { ScheduledAt = scheduledAt }, cancellationToken);
+            return send(push with { ScheduledAt = scheduledAt });
         }
 
         async Task Emit(Push push)
@@ -129,7 +177,6 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
         }
         await FlushCdrs(cdrs);
         await FlushCdrs(late);
-        writer.Complete();
         return Now();
     }
 
@@ -147,17 +194,14 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
         return kept;
     }
 
-    private async Task WorkAsync(ChannelReader<Push> reader, CancellationToken cancellationToken)
+    private async Task DeliverAsync(Push push, CancellationToken cancellationToken)
     {
-        await foreach (var push in reader.ReadAllAsync(cancellationToken))
+        if (push.ScheduledAt != 0) Histograms.Record(_behindScheduleUs, Stopwatch.GetTimestamp() - push.ScheduledAt);
+        var attempts = push.IsFee ? 1 + options.CdrRetries : 1;
+        for (var attempt = 1; attempt <= attempts; attempt++)
         {
-            if (push.ScheduledAt != 0) Histograms.Record(_behindScheduleUs, Stopwatch.GetTimestamp() - push.ScheduledAt);
-            var attempts = push.IsFee ? 1 + options.CdrRetries : 1;
-            for (var attempt = 1; attempt <= attempts; attempt++)
-            {
-                if (await SendAsync(push, cancellationToken)) break;
-                if (attempt < attempts) await Task.Delay(options.CdrRetryDelayMs, cancellationToken);
-            }
+            if (await SendAsync(push, cancellationToken)) break;
+            if (attempt < attempts) await Task.Delay(options.CdrRetryDelayMs, cancellationToken);
         }
     }
 
