@@ -14,7 +14,7 @@ public static class TwoNodes
         await Load.RunAsync(nodes, concurrency: 64, rate: 0, warmUpSeconds, verify: false); // warm-up: JIT, pools, activations
         var best = (Rate: 0.0, Concurrency: 0);
         var missing = 0L;
-        foreach (var concurrency in new[] { 32, 64, 128 })
+        foreach (var concurrency in Load.InFlightSteps)
         {
             var cpu = CpuSample.Take(nodes);
             var run = await Load.RunAsync(nodes, concurrency, rate: 0, seconds, verify: false);
