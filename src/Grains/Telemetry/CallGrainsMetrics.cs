@@ -53,7 +53,8 @@ public sealed class CallGrainsMetrics
             "Pushes kept although their signature did not verify (CallGrains:PushAuthentication in flag mode).");
         _ackDuration = meter.CreateHistogram<double>("callgrains.push.ack.duration", "s",
             "From a push's arrival until its acknowledgement (every item committed).",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+            // 15 and 20 ms: a p99 near the 25 ms that issue 10 sets for half load can be told from one just under it.
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         _outOfOrder = meter.CreateCounter<long>("callgrains.items.out_of_order", "{item}",
             "Status items that arrived after the call's CDR or after a later event of the same call.");
         _cdrLateness = meter.CreateHistogram<double>("callgrains.cdr.lateness", "s",
