@@ -18,7 +18,11 @@ public abstract class PushEndpointContract(ApiFixture api)
         {
             using var response = await api.PostJsonAsync(ApiFixture.PushPathFor(push), push);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            using var ack = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("utf-8", response.Content.Headers.ContentType?.CharSet);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Equal(Encoding.UTF8.GetByteCount(body), response.Content.Headers.ContentLength);
+            using var ack = JsonDocument.Parse(body);
             Assert.Equal("0", ack.RootElement.GetProperty("resultcode").GetString());
             Assert.Equal("Success", ack.RootElement.GetProperty("resultdesc").GetString());
         }
