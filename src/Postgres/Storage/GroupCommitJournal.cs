@@ -24,13 +24,15 @@ public sealed class GroupCommitOptions
     public double LingerMs { get; set; }
 
     /// <summary>
-    /// Transactions in flight at once. One writer lets everything that arrives during a commit form the next batch;
-    /// more writers split that queue into smaller batches, each paying a transaction. Until db/018 they also waited in
-    /// line for the change feed's counter row (4 writers against 1, 2026-11-29: PostgreSQL's CPU per push about doubled);
-    /// without it, 2 writers against 1 (2026-11-30) still did not raise one node's rate or lower its latency at half.
+    /// Transactions in flight at once. With one, an append that arrives during a commit waits for it to end before its
+    /// own begins; with two, it starts at once beside it, and the two commits share a WAL flush where they meet. More
+    /// writers split the queue into smaller batches, each paying a transaction. Until db/018 they also waited in line for
+    /// the change feed's counter row (4 writers against 1, 2026-11-29: PostgreSQL's CPU per push about doubled). Two
+    /// against one in five pairs in turn (2026-11-30, docs/benchmarks.md): the higher maximum and the lower p99 at half
+    /// in four pairs of five.
     /// </summary>
     [Range(1, 64)]
-    public int Writers { get; set; } = 1;
+    public int Writers { get; set; } = 2;
 
     /// <summary>
     /// Appends waiting for a writer. When the database falls this far behind, further pushes get 503 with
