@@ -165,10 +165,8 @@ public sealed record PushAck(string Resultcode, string Resultdesc)
 /// serializing them per push took a JSON writer and its state each time (an allocation profile, 2026-11-30). Described
 /// to OpenAPI as <c>Ok&lt;PushAck&gt;</c> is.
 /// </summary>
-public sealed class PushAckResult : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult, IValueHttpResult, IValueHttpResult<PushAck>, IContentTypeHttpResult
+public sealed class PushAckResult : IResult, IEndpointMetadataProvider
 {
-    private const string JsonContentType = "application/json; charset=utf-8";
-
     private static readonly byte[] Body = JsonSerializer.SerializeToUtf8Bytes(PushAck.Success, ApiJsonContext.Default.PushAck);
 
     public static PushAckResult Instance { get; } = new();
@@ -177,19 +175,11 @@ public sealed class PushAckResult : IResult, IEndpointMetadataProvider, IStatusC
     {
     }
 
-    public int? StatusCode => StatusCodes.Status200OK;
-
-    public PushAck Value => PushAck.Success;
-
-    object? IValueHttpResult.Value => Value;
-
-    public string ContentType => JsonContentType;
-
     public Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
         response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = JsonContentType;
+        response.ContentType = "application/json; charset=utf-8";
         response.ContentLength = Body.Length;
         var written = response.Body.WriteAsync(Body);
         return written.IsCompletedSuccessfully ? Task.CompletedTask : written.AsTask();

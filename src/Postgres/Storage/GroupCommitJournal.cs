@@ -25,7 +25,7 @@ public sealed class GroupCommitOptions
 
     /// <summary>
     /// Transactions in flight at once. With one, an append that arrives during a commit waits for it to end before its
-    /// own begins; with two, it starts at once beside it, and the two commits share a WAL flush where they meet. More
+    /// own begins; with two, it starts at once beside it, and commits that end together can share a WAL flush. More
     /// writers split the queue into smaller batches, each paying a transaction. Until db/018 they also waited in line for
     /// the change feed's counter row (4 writers against 1, 2026-11-29: PostgreSQL's CPU per push about doubled). Two
     /// against one in five pairs in turn (2026-11-30, docs/benchmarks.md): the higher maximum and the lower p99 at half
