@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Threading.Channels;
 using HdrHistogram;
@@ -77,15 +78,16 @@ public sealed class TrafficRun(SimulatorOptions options, HttpClient http)
         Exception? failed = null;
         var scheduled = ProduceAsync(push =>
         {
-            // Never early: a push due within the next millisecond waits for the sleep's whole millisecond (about 1.1 ms).
+            // Never early (sent early, a push would measure less than the service took): a sleep lasts at least the whole
+            // milliseconds asked, so the wait is rounded up, and a push due within the next millisecond is late by the rest.
             var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), push.ScheduledAt);
-            if (wait > TimeSpan.Zero) Thread.Sleep(Math.Max(1, (int)wait.TotalMilliseconds));
+            if (wait > TimeSpan.Zero) Thread.Sleep((int)Math.Ceiling(wait.TotalMilliseconds));
             senders.Wait(cancellationToken);
             _ = SendThenFreeAsync(push);
             return ValueTask.CompletedTask;
         }, clock, cancellationToken).GetAwaiter().GetResult();
         for (var i = 0; i < options.Concurrency; i++) senders.Wait(cancellationToken); // every push answered
-        if (failed is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed);
+        if (failed is not null) ExceptionDispatchInfo.Throw(failed);
         return scheduled;
 
         async Task SendThenFreeAsync(Push push)
