@@ -12,18 +12,32 @@ public static class Anchors
     // As steps (b) and (c) warm up.
     private const int WarmUpConcurrency = 64;
 
-    /// <summary>The rate of the ceiling at <paramref name="concurrency"/> in flight (the embedded step's count).</summary>
-    public static async Task<double> HttpCeilingAsync(int concurrency, int warmUp, int seconds)
+    /// <summary>The senders of every step at a fixed rate (CallGrains' half step included).</summary>
+    public const int HalfStepSenders = 128;
+
+    /// <summary>
+    /// The ceiling's rate at <paramref name="concurrency"/> in flight (the embedded step's count), then its latency at
+    /// <paramref name="offered"/> pushes/s (the rate the anchors' latency is compared at): what the load generator and
+    /// bare HTTP on this host add to any p99 measured at that rate.
+    /// </summary>
+    public static async Task<(double Rate, Percentiles AtOffered)> HttpCeilingAsync(int concurrency, double offered, int warmUp, int seconds)
     {
         await using var ceiling = await AnchorProcess.StartAsync("ceiling");
         await Load.RunAsync(ceiling, WarmUpConcurrency, rate: 0, warmUp, verify: false);
         var (rate, line) = await MeasureAsync(ceiling, "ceiling", concurrency, seconds);
         Console.WriteLine($"  HTTP ceiling (bare Kestrel: parse, ack, store nothing), {concurrency,3} in flight: {line}");
-        return rate;
+        var paced = await AtRateAsync(ceiling, offered, seconds);
+        Console.WriteLine($"  HTTP ceiling, {offered:F0}/s offered: {paced.Line}");
+        return (rate, paced.Latency);
     }
 
-    /// <summary>The plain receiver's best rate over the PostgreSQL step's in-flight counts, on a database of its own.</summary>
-    public static async Task<(double Rate, int Concurrency)> PlainReceiverAsync(string connectionString, IReadOnlyList<int> concurrencies, int warmUp, int seconds)
+    /// <summary>
+    /// The plain receiver's best rate over the PostgreSQL step's in-flight counts, on a database of its own, then its
+    /// latency at half that rate, measured as CallGrains' is at half its maximum (issue 10's latency target applied to
+    /// the straightforward app: what a durable store on this host's disk gives at half its maximum).
+    /// </summary>
+    public static async Task<(double Rate, int Concurrency, Percentiles AtHalf)> PlainReceiverAsync(
+        string connectionString, IReadOnlyList<int> concurrencies, int warmUp, int seconds)
     {
         await using var receiver = await AnchorProcess.StartAsync("plain-receiver", new Dictionary<string, string>
         {
@@ -37,8 +51,17 @@ public static class Anchors
             Console.WriteLine($"  plain receiver (ASP.NET Core + Npgsql, a transaction per push), {concurrency,3} in flight: {line}");
             if (rate > best.Rate) best = (rate, concurrency);
         }
+        var half = await AtRateAsync(receiver, best.Rate / 2, seconds);
+        Console.WriteLine($"  plain receiver at half, {best.Rate / 2:F0}/s offered: {half.Line}");
         Console.WriteLine("    not verified: the plain receiver keeps no views for the verifier to read");
-        return best;
+        return (best.Rate, best.Concurrency, half.Latency);
+    }
+
+    /// <summary>Load at a fixed rate with 128 senders, as CallGrains' half step: latency from each push's scheduled send.</summary>
+    private static async Task<(Percentiles Latency, string Line)> AtRateAsync(AnchorProcess anchor, double rate, int seconds)
+    {
+        var (traffic, _, _) = await Load.RunAsync(anchor, concurrency: HalfStepSenders, rate, seconds, verify: false);
+        return (traffic.LatencyMs, $"{traffic.AcknowledgedPerSecond,7:F0}/s acknowledged, {traffic.Latency}{traffic.Unacknowledged}");
     }
 
     private static async Task<(double Rate, string Line)> MeasureAsync(AnchorProcess anchor, string name, int concurrency, int seconds)

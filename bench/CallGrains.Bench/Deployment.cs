@@ -153,6 +153,13 @@ public sealed class Deployment : IAsyncDisposable, ILoadTarget
         return total;
     }
 
+    /// <summary>CPU of this process's children that have ended and been waited for (a tool run to its end, as pgbench).</summary>
+    public static TimeSpan EndedChildrenCpuTime()
+    {
+        var fields = StatFields(Environment.ProcessId);
+        return Ticks(fields[13], fields[14]);
+    }
+
     /// <summary>The parent of a server process of the connection's server: its postmaster.</summary>
     public static int ParentOf(int processId) => int.Parse(StatFields(processId)[1], CultureInfo.InvariantCulture);
 

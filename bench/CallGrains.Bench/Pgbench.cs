@@ -17,7 +17,7 @@ public static partial class Pgbench
           ON CONFLICT (id) DO UPDATE SET n = bench_upsert.n + 1, payload = excluded.payload;
         """;
 
-    public static async Task<IReadOnlyList<(int Clients, double Tps)>> RunAsync(string binaries, string connectionString, int[] clients, int seconds)
+    public static async Task<IReadOnlyList<PgbenchRun>> RunAsync(string binaries, string connectionString, int[] clients, int seconds)
     {
         await using (var connection = new NpgsqlConnection(connectionString))
         {
@@ -29,8 +29,8 @@ public static partial class Pgbench
         await File.WriteAllTextAsync(script, Script);
         try
         {
-            var results = new List<(int, double)>();
-            foreach (var count in clients) results.Add((count, await RunOnceAsync(binaries, connectionString, script, count, seconds)));
+            var results = new List<PgbenchRun>();
+            foreach (var count in clients) results.Add(await RunOnceAsync(binaries, connectionString, script, count, seconds));
             return results;
         }
         finally
@@ -39,7 +39,7 @@ public static partial class Pgbench
         }
     }
 
-    private static async Task<double> RunOnceAsync(string binaries, string connectionString, string script, int clients, int seconds)
+    private static async Task<PgbenchRun> RunOnceAsync(string binaries, string connectionString, string script, int clients, int seconds)
     {
         var target = new NpgsqlConnectionStringBuilder(connectionString);
         var info = new ProcessStartInfo(Path.Combine(binaries, "pgbench"))
@@ -54,6 +54,7 @@ public static partial class Pgbench
                      "-U", target.Username!, target.Database!,
                  })
             info.ArgumentList.Add(arg);
+        var (postgresBefore, pgbenchBefore) = (Deployment.PostgresCpuTime(), Deployment.EndedChildrenCpuTime());
         using var process = Process.Start(info)!;
         var output = await process.StandardOutput.ReadToEndAsync();
         var errors = await process.StandardError.ReadToEndAsync();
@@ -61,9 +62,24 @@ public static partial class Pgbench
         var match = TpsLine().Match(output);
         if (process.ExitCode != 0 || !match.Success)
             throw new InvalidOperationException($"pgbench failed ({process.ExitCode}): {output}\n{errors}");
-        return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        var tps = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        // What one transaction costs each side: the figure a push's cost is compared with (a push also pays the node).
+        // pgbench's server processes end as it disconnects, and their CPU is counted (in the postmaster's ended
+        // children) only once the postmaster has reaped them: without this wait a run could count none of it.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var processed = ProcessedLine().Match(output);
+        var transactions = processed.Success ? Math.Max(double.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture), 1) : Math.Max(tps * seconds, 1);
+        return new PgbenchRun(clients, tps,
+            (Deployment.PostgresCpuTime() - postgresBefore).TotalMicroseconds / transactions,
+            (Deployment.EndedChildrenCpuTime() - pgbenchBefore).TotalMicroseconds / transactions);
     }
 
     [GeneratedRegex(@"tps = ([0-9.]+)")]
     private static partial Regex TpsLine();
+
+    [GeneratedRegex(@"number of transactions actually processed: ([0-9]+)")]
+    private static partial Regex ProcessedLine();
 }
+
+/// <summary>One pgbench run: its rate, and the CPU each transaction cost PostgreSQL and pgbench itself.</summary>
+public sealed record PgbenchRun(int Clients, double Tps, double PostgresUs, double PgbenchUs);
