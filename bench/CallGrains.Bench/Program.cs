@@ -88,21 +88,20 @@ if (!feedOnly && !anchorsOnly && !oneStepOnly)
 // (a') the anchors, each alone on the machine: the plain receiver at (c)'s in-flight counts and then at half its best
 // rate, the HTTP ceiling at (b)'s in-flight count and then at the plain receiver's half rate
 var ceiling = double.NaN;
-var plainReceiver = (Rate: double.NaN, Concurrency: 0, AtHalf: (Percentiles?)null);
-var ceilingAtThatRate = (Percentiles?)null;
+var plainReceiver = (Rate: double.NaN, Concurrency: 0);
+Percentiles? receiverAtHalf = null, ceilingAtThatRate = null;
 if (!feedOnly && !oneStepOnly)
 {
     var receiver = await Anchors.PlainReceiverAsync(await SettledDatabaseAsync(), Load.InFlightSteps, warmUp, seconds);
-    plainReceiver = (receiver.Rate, receiver.Concurrency, receiver.AtHalf);
+    (plainReceiver, receiverAtHalf) = ((receiver.Rate, receiver.Concurrency), receiver.AtHalf);
     report.Add($"plain receiver: ASP.NET Core + Npgsql, a transaction per push (best of {string.Join('/', Load.InFlightSteps)} in flight)",
         $"{plainReceiver.Rate:F0}/s ({plainReceiver.Concurrency} in flight)", "anchor", "not verifiable (no views)");
     report.Add($"plain receiver at half its maximum ({plainReceiver.Rate / 2:F0}/s offered; from scheduled send): p50 / p99",
         $"{receiver.AtHalf.P50:F1} / {receiver.AtHalf.P99:F1} ms", "anchor", "");
-    (ceiling, var atRate) = await Anchors.HttpCeilingAsync(concurrency: 64, offered: plainReceiver.Rate / 2, warmUp, seconds);
-    ceilingAtThatRate = atRate;
+    (ceiling, ceilingAtThatRate) = await Anchors.HttpCeilingAsync(concurrency: 64, offered: plainReceiver.Rate / 2, warmUp, seconds);
     report.Add("HTTP ceiling: bare Kestrel, parse + ack (pushes/s acknowledged, 64 in flight)", $"{ceiling:F0}/s", "anchor", "");
     report.Add($"HTTP ceiling at the same offered rate ({plainReceiver.Rate / 2:F0}/s; from scheduled send): p50 / p99",
-        $"{atRate.P50:F1} / {atRate.P99:F1} ms", "anchor", "");
+        $"{ceilingAtThatRate.P50:F1} / {ceilingAtThatRate.P99:F1} ms", "anchor", "");
 }
 if (anchorsOnly)
 {
@@ -184,8 +183,8 @@ await using (var cluster = await Deployment.OnPostgresAsync(await SettledDatabas
         targets.Verified("PostgreSQL at half", half.Verification.MissingItems);
         // The anchors at the same kind of rate put the p99 in proportion: what the straightforward durable app gets at half
         // its own maximum, and what the generator and bare HTTP alone add.
-        var anchorsAtHalf = plainReceiver.AtHalf is { } receiverAtHalf && ceilingAtThatRate is { } ceilingAtRate
-            ? $"; anchors from scheduled send: the plain receiver at half its maximum p99 {receiverAtHalf.P99:F1} ms, the HTTP ceiling at that rate p99 {ceilingAtRate.P99:F1} ms"
+        var anchorsAtHalf = receiverAtHalf is not null && ceilingAtThatRate is not null
+            ? $"; anchors from scheduled send: the plain receiver at half its maximum p99 {receiverAtHalf.P99:F1} ms, the HTTP ceiling at that rate p99 {ceilingAtThatRate.P99:F1} ms"
             : "";
         targets.Record(Target.LatencyAtHalf, $"p99 {half.Traffic.LatencyMs.P99:F1} ms (p50 {half.Traffic.LatencyMs.P50:F1} ms); {half.Traffic.Schedule}{anchorsAtHalf}",
             "", half.Traffic.LatencyMs.P99 <= 25);
