@@ -12,9 +12,6 @@ public static class Anchors
     // As steps (b) and (c) warm up.
     private const int WarmUpConcurrency = 64;
 
-    /// <summary>The senders of every step at a fixed rate (CallGrains' half step included).</summary>
-    public const int HalfStepSenders = 128;
-
     /// <summary>
     /// The ceiling's rate at <paramref name="concurrency"/> in flight (the embedded step's count), then its latency at
     /// <paramref name="offered"/> pushes/s (the rate the anchors' latency is compared at): what the load generator and
@@ -57,10 +54,10 @@ public static class Anchors
         return (best.Rate, best.Concurrency, half.Latency);
     }
 
-    /// <summary>Load at a fixed rate with 128 senders, as CallGrains' half step: latency from each push's scheduled send.</summary>
+    /// <summary>Load at a fixed rate with CallGrains' half step's senders: latency from each push's scheduled send.</summary>
     private static async Task<(Percentiles Latency, string Line)> AtRateAsync(AnchorProcess anchor, double rate, int seconds)
     {
-        var (traffic, _, _) = await Load.RunAsync(anchor, concurrency: HalfStepSenders, rate, seconds, verify: false);
+        var (traffic, _, _) = await Load.RunAsync(anchor, concurrency: Load.PacedSenders, rate, seconds, verify: false);
         return (traffic.LatencyMs, $"{traffic.AcknowledgedPerSecond,7:F0}/s acknowledged, {traffic.Latency}{traffic.Unacknowledged}");
     }
 

@@ -59,17 +59,16 @@ public static partial class Pgbench
         var output = await process.StandardOutput.ReadToEndAsync();
         var errors = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        var match = TpsLine().Match(output);
-        if (process.ExitCode != 0 || !match.Success)
+        var tps = TpsLine().Match(output);
+        var processed = ProcessedLine().Match(output);
+        if (process.ExitCode != 0 || !tps.Success || !processed.Success)
             throw new InvalidOperationException($"pgbench failed ({process.ExitCode}): {output}\n{errors}");
-        var tps = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
         // What one transaction costs each side: the figure a push's cost is compared with (a push also pays the node).
         // pgbench's server processes end as it disconnects, and their CPU is counted (in the postmaster's ended
         // children) only once the postmaster has reaped them: without this wait a run could count none of it.
         await Task.Delay(TimeSpan.FromSeconds(1));
-        var processed = ProcessedLine().Match(output);
-        var transactions = processed.Success ? Math.Max(double.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture), 1) : Math.Max(tps * seconds, 1);
-        return new PgbenchRun(clients, tps,
+        var transactions = Math.Max(double.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture), 1);
+        return new PgbenchRun(clients, double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture),
             (Deployment.PostgresCpuTime() - postgresBefore).TotalMicroseconds / transactions,
             (Deployment.EndedChildrenCpuTime() - pgbenchBefore).TotalMicroseconds / transactions);
     }

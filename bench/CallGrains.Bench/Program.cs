@@ -169,10 +169,10 @@ await using (var cluster = await Deployment.OnPostgresAsync(await SettledDatabas
 
         // The generator runs in this process: its own collector's pauses hold sends and answers, and count as latency.
         var generatorBefore = GeneratorCollector.Take();
-        var (half, nodeAtHalf) = await cluster.WithNodeMetricsAsync(() => Load.RunAsync(cluster, concurrency: Anchors.HalfStepSenders, rate: max / 2, seconds, verify: false));
+        var (half, nodeAtHalf) = await cluster.WithNodeMetricsAsync(() => Load.RunAsync(cluster, concurrency: Load.PacedSenders, rate: max / 2, seconds, verify: false));
         var generator = GeneratorCollector.Take() - generatorBefore;
         half = (half.Traffic, await Load.VerifyAsync(cluster, half.Calls), half.Calls);
-        Console.WriteLine($"  PostgreSQL at half, {Anchors.HalfStepSenders} in flight: {half.Traffic.AcknowledgedPerSecond,7:F0}/s acknowledged, {half.Traffic.Latency}{half.Traffic.Unacknowledged}, " +
+        Console.WriteLine($"  PostgreSQL at half, {Load.PacedSenders} in flight: {half.Traffic.AcknowledgedPerSecond,7:F0}/s acknowledged, {half.Traffic.Latency}{half.Traffic.Unacknowledged}, " +
                           $"missing {half.Verification!.MissingItems}; " +
                           Collector(nodeAtHalf, half.Traffic) +
                           $"; the load generator's collector {generator.Describe(half.Traffic.PushesSent)}");
@@ -276,6 +276,9 @@ namespace CallGrains.Bench
         /// each node sees half of them, so stopping at 128 measured two nodes below their maximum.
         /// </summary>
         public static readonly int[] InFlightSteps = [32, 64, 128, 256];
+
+        /// <summary>The senders of a step at a fixed rate: CallGrains' half step and the anchors measured beside it.</summary>
+        public const int PacedSenders = 128;
 
         public static async Task<(TrafficFigures Traffic, VerificationFigures? Verification, IReadOnlyList<CallLedger> Calls)> RunAsync(
             ILoadTarget deployment, int concurrency, double rate, int seconds, bool verify)
